@@ -1,0 +1,38 @@
+package org.inginious.grading.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "[has(self.dockerfile), has(self.layers), has(self.prebuilt)].filter(x, x).size() == 1",
+    message = "exactly one of spec.build.dockerfile, spec.build.layers or spec.build.prebuilt must be set")
+@ValidationRule(
+    value = "!has(self.prebuilt) || !has(self.base)",
+    message = "spec.build.base applies to dockerfile and layers builds, not to prebuilt images")
+public class BuildSpec {
+  /** Go-style duration as Kubernetes writes them: 90s, 30m, 1h30m. */
+  public static final String DURATION_PATTERN = "^([0-9]+h)?([0-9]+m)?([0-9]+s)?$";
+
+  @JsonPropertyDescription("Build with a Dockerfile in a Kaniko Job (RUN steps allowed).")
+  public DockerfileBuild dockerfile;
+
+  @JsonPropertyDescription("Build in-process with jib: files, env and labels on top of a base (no RUN).")
+  public LayersBuild layers;
+
+  @JsonPropertyDescription("Use an existing image: the tag is resolved to a digest and its labels are checked.")
+  public PrebuiltImage prebuilt;
+
+  @JsonPropertyDescription("What dockerfile and layers builds start from.")
+  public BaseSpec base;
+
+  @JsonPropertyDescription("Build timeout, for example 30m.")
+  @Pattern(DURATION_PATTERN)
+  public String timeout;
+
+  @JsonPropertyDescription("Resources of build Jobs.")
+  public ResourceRequirements resources;
+}

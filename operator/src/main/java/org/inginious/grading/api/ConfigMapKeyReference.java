@@ -1,0 +1,13 @@
+package org.inginious.grading.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Required;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ConfigMapKeyReference {
+  @Required public String name;
+
+  @JsonPropertyDescription("Key holding the content; for a Dockerfile defaults to 'Dockerfile'.")
+  public String key;
+}

@@ -1,0 +1,28 @@
+package org.inginious.grading.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Min;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class GpuSpec {
+  public static final String DEFAULT_RESOURCE_NAME = "nvidia.com/gpu";
+
+  @JsonPropertyDescription("GPUs per grading pod.")
+  @Min(1)
+  @Default("1")
+  public Integer count;
+
+  @JsonPropertyDescription("Extended resource to request, e.g. nvidia.com/gpu or a MIG profile nvidia.com/mig-1g.5gb.")
+  @Default(DEFAULT_RESOURCE_NAME)
+  public String resourceName;
+
+  public int countOrDefault() {
+    return count == null ? 1 : count;
+  }
+
+  public String resourceNameOrDefault() {
+    return resourceName == null || resourceName.isBlank() ? DEFAULT_RESOURCE_NAME : resourceName;
+  }
+}

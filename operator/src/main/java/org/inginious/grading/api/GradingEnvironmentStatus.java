@@ -1,0 +1,20 @@
+package org.inginious.grading.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class GradingEnvironmentStatus {
+  public Long observedGeneration;
+  public Phase phase;
+  /** repository@sha256:... */
+  public String image;
+  /** Hash of every build input, the base digest included. */
+  public String buildHash;
+  public String runtimeClassName;
+  public String podTemplate;
+  public BuildStatus build;
+  public List<Condition> conditions = new ArrayList<>();
+}

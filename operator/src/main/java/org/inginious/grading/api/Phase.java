@@ -1,0 +1,8 @@
+package org.inginious.grading.api;
+
+public enum Phase {
+  Pending,
+  Building,
+  Ready,
+  Failed
+}

@@ -1,0 +1,175 @@
+package org.inginious.grading.placement;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodTemplate;
+import io.fabric8.kubernetes.api.model.Quantity;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.inginious.grading.api.GradingEnvironment;
+import org.inginious.grading.config.OperatorConfig;
+import org.inginious.grading.testing.Environments;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class PlacementTest {
+  private static final String IMAGE = "registry.example.edu/env@sha256:" + "a".repeat(64);
+  private static final OperatorConfig DEFAULTS = OperatorConfig.defaults();
+  private static final OperatorConfig CRUN_DEFAULT = OperatorConfig.parse("""
+      defaultRuntime: crun
+      runtimes:
+        crun: {nodeSelector: {grading.inginious.org/crun: "true"}}
+      """, "test");
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      auto, plain           | runtime: auto                              | runc      | docker
+      auto + gpu            | gpu: {count: 1}                            | nvidia    | nvidia
+      auto + needRoot       | needRoot: true                             | kata-qemu | kata
+      explicit crun         | runtime: crun                              | crun      | docker
+      explicit nvidia, no gpu | runtime: nvidia                          | nvidia    | nvidia
+      explicit kata         | runtime: kata                              | kata-qemu | kata
+      kata + needRoot       | '{runtime: kata, needRoot: true}'          | kata-qemu | kata
+      """)
+  void resolvesRuntimeWithDefaultConfig(String description, String grading, String runtimeClass, String type) {
+    GradingEnvironment env = Environments.prebuilt("env", "img:1", grading);
+    ResolvedRuntime runtime = ResolvedRuntime.resolve(env.getSpec().grading, DEFAULTS);
+    assertThat(runtime.runtimeClassName()).isEqualTo(runtimeClass);
+    assertThat(runtime.typeLabel()).isEqualTo(type);
+  }
+
+  @Test
+  void autoUsesTheConfiguredDefaultRuntime() {
+    GradingEnvironment env = Environments.prebuilt("env", "img:1", "");
+    ResolvedRuntime runtime = ResolvedRuntime.resolve(env.getSpec().grading, CRUN_DEFAULT);
+    assertThat(runtime.runtimeClassName()).isEqualTo("crun");
+    assertThat(runtime.typeLabel()).isEqualTo("docker");
+    // a GPU environment still goes to nvidia, whatever the default
+    GradingEnvironment gpu = Environments.prebuilt("gpu", "img:1", "gpu: {}");
+    assertThat(ResolvedRuntime.resolve(gpu.getSpec().grading, CRUN_DEFAULT).runtimeClassName()).isEqualTo("nvidia");
+  }
+
+  @Test
+  void plainEnvironmentGetsTheGraderContract() {
+    GradingEnvironment env = Environments.prebuilt("php", "img:1", """
+        resources: {limits: {memory: 256Mi, cpu: "2"}}
+        activeDeadlineSeconds: 120
+        """);
+    PodTemplate template = GradingPodTemplates.render(env, IMAGE, ResolvedRuntime.resolve(env.getSpec().grading, DEFAULTS));
+
+    assertThat(template.getMetadata().getName()).isEqualTo("php-grading");
+    assertThat(template.getMetadata().getOwnerReferences()).singleElement().satisfies(ref -> {
+      assertThat(ref.getKind()).isEqualTo("GradingEnvironment");
+      assertThat(ref.getUid()).isEqualTo("uid-php");
+      assertThat(ref.getController()).isTrue();
+    });
+    assertThat(template.getTemplate().getMetadata().getLabels()).containsExactlyInAnyOrderEntriesOf(Map.of(
+        Labels.ENVIRONMENT, "php", Labels.TYPE, "docker", Labels.NETWORK, "none"));
+    PodSpec pod = template.getTemplate().getSpec();
+    assertThat(pod.getRuntimeClassName()).isEqualTo("runc");
+    assertThat(pod.getRestartPolicy()).isEqualTo("Never");
+    assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+    assertThat(pod.getActiveDeadlineSeconds()).isEqualTo(120L);
+    assertThat(pod.getOverhead()).isNullOrEmpty();
+    assertThat(pod.getNodeSelector()).isNullOrEmpty();
+    Container container = pod.getContainers().get(0);
+    assertThat(container.getImage()).isEqualTo(IMAGE);
+    assertThat(container.getResources().getRequests()).isEqualTo(container.getResources().getLimits());
+    assertThat(container.getResources().getLimits()).containsEntry("memory", new Quantity("256Mi"))
+        .containsEntry("cpu", new Quantity("2")).containsEntry("ephemeral-storage", new Quantity("1Gi"));
+    assertThat(container.getEnv()).isNullOrEmpty();
+    assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+    assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(container.getSecurityContext().getCapabilities().getAdd()).containsExactlyInAnyOrder("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID");
+  }
+
+  @Test
+  void gpuEnvironmentGetsLimitsAndNvidiaVariables() {
+    GradingEnvironment env = Environments.prebuilt("cuda", "img:1", "gpu: {count: 2}");
+    PodTemplate template = GradingPodTemplates.render(env, IMAGE, ResolvedRuntime.resolve(env.getSpec().grading, DEFAULTS));
+    Container container = template.getTemplate().getSpec().getContainers().get(0);
+    assertThat(container.getResources().getLimits()).containsEntry("nvidia.com/gpu", new Quantity("2"));
+    assertThat(container.getResources().getRequests()).containsEntry("nvidia.com/gpu", new Quantity("2"));
+    assertThat(env(container)).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "NVIDIA_VISIBLE_DEVICES", "all", "NVIDIA_DRIVER_CAPABILITIES", "compute,utility"));
+    assertThat(template.getTemplate().getSpec().getRuntimeClassName()).isEqualTo("nvidia");
+    assertThat(template.getTemplate().getMetadata().getLabels()).containsEntry(Labels.TYPE, "nvidia");
+  }
+
+  @Test
+  void migResourceNameIsRequestedAsIs() {
+    GradingEnvironment env = Environments.prebuilt("mig", "img:1", "gpu: {resourceName: nvidia.com/mig-1g.5gb}");
+    PodTemplate template = GradingPodTemplates.render(env, IMAGE, ResolvedRuntime.resolve(env.getSpec().grading, DEFAULTS));
+    Map<String, Quantity> limits = template.getTemplate().getSpec().getContainers().get(0).getResources().getLimits();
+    assertThat(limits).containsEntry("nvidia.com/mig-1g.5gb", new Quantity("1")).doesNotContainKey("nvidia.com/gpu");
+  }
+
+  @Test
+  void nvidiaRuntimeWithoutGpuHidesAllDevices() {
+    GradingEnvironment env = Environments.prebuilt("cpu-on-gpu-node", "img:1", "runtime: nvidia");
+    PodTemplate template = GradingPodTemplates.render(env, IMAGE, ResolvedRuntime.resolve(env.getSpec().grading, DEFAULTS));
+    Container container = template.getTemplate().getSpec().getContainers().get(0);
+    assertThat(env(container)).containsExactlyEntriesOf(Map.of("NVIDIA_VISIBLE_DEVICES", "void"));
+    assertThat(container.getResources().getLimits()).doesNotContainKey("nvidia.com/gpu");
+  }
+
+  @Test
+  void needRootRunsAsRootUnderKata() {
+    GradingEnvironment env = Environments.prebuilt("root", "img:1", "needRoot: true");
+    PodTemplate template = GradingPodTemplates.render(env, IMAGE, ResolvedRuntime.resolve(env.getSpec().grading, DEFAULTS));
+    assertThat(template.getTemplate().getSpec().getRuntimeClassName()).isEqualTo("kata-qemu");
+    assertThat(template.getTemplate().getSpec().getContainers().get(0).getSecurityContext().getRunAsUser()).isZero();
+  }
+
+  @Test
+  void networkAllowedIsLabelledSo() {
+    GradingEnvironment env = Environments.prebuilt("web", "img:1", "network: allowed");
+    PodTemplate template = GradingPodTemplates.render(env, IMAGE, ResolvedRuntime.resolve(env.getSpec().grading, DEFAULTS));
+    assertThat(template.getTemplate().getMetadata().getLabels()).containsEntry(Labels.NETWORK, "allowed");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      same key, other value | grading.inginious.org/crun=false | grading.inginious.org/crun=true | 1
+      same key, same value  | grading.inginious.org/crun=true  | grading.inginious.org/crun=true | 0
+      different keys        | disk=ssd                         | grading.inginious.org/crun=true | 0
+      """)
+  void nodeSelectorConflicts(String description, String pod, String runtimeClass, int conflicts) {
+    List<String> found = NodeSelectorConflicts.between(selector(pod), selector(runtimeClass), "crun");
+    assertThat(found).hasSize(conflicts);
+    found.forEach(message -> assertThat(message).contains("spec.grading.nodeSelector.grading.inginious.org/crun").contains("RuntimeClass crun"));
+  }
+
+  @Test
+  void managedRuntimeClassesFollowTheConfig() {
+    assertThat(RuntimeClasses.desired(DEFAULTS)).extracting(rc -> rc.getMetadata().getName()).containsExactly("runc", "crun");
+    var crun = RuntimeClasses.desired(CRUN_DEFAULT).stream().filter(rc -> rc.getMetadata().getName().equals("crun")).findFirst().orElseThrow();
+    assertThat(crun.getHandler()).isEqualTo("crun");
+    assertThat(RuntimeClasses.nodeSelector(crun)).containsExactlyEntriesOf(Map.of("grading.inginious.org/crun", "true"));
+  }
+
+  @Test
+  void networkPolicyDeniesAllTrafficOfIsolatedPods() {
+    var policy = GradingNetworkPolicies.denyAll("grading", List.of(
+        Environments.prebuilt("b", "img:1", ""), Environments.prebuilt("a", "img:1", "")));
+    assertThat(policy.getSpec().getPodSelector().getMatchLabels()).containsExactlyEntriesOf(Map.of(Labels.NETWORK, "none"));
+    assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress", "Egress");
+    assertThat(policy.getSpec().getIngress()).isNullOrEmpty();
+    assertThat(policy.getSpec().getEgress()).isNullOrEmpty();
+    assertThat(policy.getMetadata().getOwnerReferences()).extracting(r -> r.getName()).containsExactly("a", "b");
+  }
+
+  private static Map<String, String> env(Container container) {
+    return container.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+  }
+
+  private static Map<String, String> selector(String keyValue) {
+    String[] parts = keyValue.split("=");
+    return Map.of(parts[0], parts[1]);
+  }
+}
