@@ -33,7 +33,7 @@ public record OperatorConfig(String defaultRuntime, Map<String, RuntimeConfig> r
   private static Map<String, RuntimeConfig> defaultRuntimes() {
     Map<String, RuntimeConfig> runtimes = new LinkedHashMap<>();
     runtimes.put("runc", new RuntimeConfig("runc", "runc", true, null));
-    runtimes.put("crun", new RuntimeConfig("crun", "crun", true, null));
+    runtimes.put("crun", new RuntimeConfig("crun", "crun", true, Map.of("grading.inginious.org/crun", "true")));
     runtimes.put("kata", new RuntimeConfig("kata-qemu", null, false, null));
     runtimes.put("nvidia", new RuntimeConfig("nvidia", null, false, null));
     return runtimes;

@@ -16,6 +16,13 @@ public final class GradingNetworkPolicies {
 
   private GradingNetworkPolicies() {}
 
+  /** Environments whose grading pods get no network (the default). */
+  public static boolean isolates(GradingEnvironment environment) {
+    return environment.getSpec() != null
+        && (environment.getSpec().grading == null
+            || environment.getSpec().grading.networkOrDefault() == org.inginious.grading.api.Network.NONE);
+  }
+
   public static NetworkPolicy denyAll(String namespace, List<GradingEnvironment> owners) {
     return new NetworkPolicyBuilder()
         .withNewMetadata()

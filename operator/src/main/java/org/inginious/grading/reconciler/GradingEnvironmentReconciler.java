@@ -1,0 +1,326 @@
+package org.inginious.grading.reconciler;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.PodTemplate;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.inginious.grading.api.GradingEnvironment;
+import org.inginious.grading.api.GradingEnvironmentStatus;
+import org.inginious.grading.api.GradingEnvironmentValidator;
+import org.inginious.grading.api.GradingSpec;
+import org.inginious.grading.api.Phase;
+import org.inginious.grading.build.PrebuiltImages;
+import org.inginious.grading.build.ReconcileProblem;
+import org.inginious.grading.build.registry.ResolvedImage;
+import org.inginious.grading.config.OperatorConfig;
+import org.inginious.grading.placement.GradingNetworkPolicies;
+import org.inginious.grading.placement.GradingPodTemplates;
+import org.inginious.grading.placement.Labels;
+import org.inginious.grading.placement.NodeSelectorConflicts;
+import org.inginious.grading.placement.ResolvedRuntime;
+import org.inginious.grading.placement.RuntimeClasses;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Observe, validate, act, record: one environment at a time, status written only when it changed. */
+/*
+ * No finalizer: the spec and metadata belong to GitOps, and deleting an environment must not depend
+ * on the operator running. Owner references let the cluster's garbage collector remove what we
+ * created; reconciling on delete events as well tidies up at once and keeps the shared
+ * NetworkPolicy's owner list exact.
+ */
+@ControllerConfiguration(name = GradingEnvironmentReconciler.NAME, triggerReconcilerOnAllEvents = true)
+public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironment> {
+  public static final String NAME = "gradingenvironment";
+  static final String RUNTIME_CLASS_INDEX = "runtimeClassName";
+  private static final Logger LOG = LoggerFactory.getLogger(GradingEnvironmentReconciler.class);
+  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+  private static final String MANAGED_SELECTOR = Labels.MANAGED_BY + "=" + Labels.OPERATOR;
+
+  private final OperatorConfig config;
+  private final PrebuiltImages prebuiltImages;
+  private final Backoff backoff;
+  private final Clock clock;
+  private InformerEventSource<PodTemplate, GradingEnvironment> podTemplates;
+  private InformerEventSource<NetworkPolicy, GradingEnvironment> networkPolicies;
+  private InformerEventSource<RuntimeClass, GradingEnvironment> runtimeClasses;
+
+  public GradingEnvironmentReconciler(OperatorConfig config, PrebuiltImages prebuiltImages, Backoff backoff, Clock clock) {
+    this.config = config;
+    this.backoff = backoff;
+    this.prebuiltImages = prebuiltImages;
+    this.clock = clock;
+  }
+
+  @Override
+  public List<EventSource<?, GradingEnvironment>> prepareEventSources(EventSourceContext<GradingEnvironment> context) {
+    // RuntimeClasses are cluster-scoped: an index on the environments' resolved class name lets a
+    // RuntimeClass created later wake exactly the environments waiting for it.
+    context.getPrimaryCache().addIndexer(RUNTIME_CLASS_INDEX, env -> List.of(runtimeClassNameOf(env)));
+    podTemplates = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(PodTemplate.class, GradingEnvironment.class)
+            .withLabelSelector(MANAGED_SELECTOR)
+            .withSecondaryToPrimaryMapper(GradingEnvironmentReconciler::owners)
+            .build(), context);
+    networkPolicies = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(NetworkPolicy.class, GradingEnvironment.class)
+            .withLabelSelector(MANAGED_SELECTOR)
+            .withSecondaryToPrimaryMapper(GradingEnvironmentReconciler::owners)
+            .build(), context);
+    runtimeClasses = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(RuntimeClass.class, GradingEnvironment.class)
+            .withWatchAllNamespaces()
+            .withSecondaryToPrimaryMapper(rc -> context.getPrimaryCache()
+                .byIndex(RUNTIME_CLASS_INDEX, rc.getMetadata().getName()).stream()
+                .map(ResourceID::fromResource)
+                .collect(Collectors.toSet()))
+            .build(), context);
+    return List.of(podTemplates, networkPolicies, runtimeClasses);
+  }
+
+  private static Set<ResourceID> owners(HasMetadata secondary) {
+    return secondary.getMetadata().getOwnerReferences().stream()
+        .filter(ref -> GradingEnvironment.GROUP.equals(ref.getApiVersion().split("/")[0]) && "GradingEnvironment".equals(ref.getKind()))
+        .map(ref -> new ResourceID(ref.getName(), secondary.getMetadata().getNamespace()))
+        .collect(Collectors.toSet());
+  }
+
+  private String runtimeClassNameOf(GradingEnvironment environment) {
+    try {
+      return ResolvedRuntime.resolve(environment.getSpec() == null ? null : environment.getSpec().grading, config).runtimeClassName();
+    } catch (RuntimeException e) {
+      return "";
+    }
+  }
+
+  @Override
+  public UpdateControl<GradingEnvironment> reconcile(GradingEnvironment environment, Context<GradingEnvironment> context) {
+    if (context.isPrimaryResourceDeleted()) {
+      cleanup(environment, context);
+      return UpdateControl.noUpdate();
+    }
+    String before = statusJson(environment);
+    StatusWriter status = new StatusWriter(environment, now());
+
+    List<String> problems = GradingEnvironmentValidator.validate(environment);
+    if (!problems.isEmpty()) {
+      status.stalled(Reasons.INVALID_SPEC, String.join("; ", problems));
+      return patchIfChanged(environment, before);
+    }
+    if (environment.getSpec().build.prebuilt == null) {
+      String source = environment.getSpec().build.dockerfile != null ? "dockerfile" : "layers";
+      status.stalled(Reasons.BUILD_SOURCE_NOT_SUPPORTED,
+          "spec.build." + source + " builds are not supported by this operator version yet; use spec.build.prebuilt");
+      return patchIfChanged(environment, before);
+    }
+
+    ResolvedImage image;
+    try {
+      image = prebuiltImages.resolve(environment);
+    } catch (ReconcileProblem problem) {
+      if (problem.retryable()) {
+        status.built(false, problem.reason(), problem.getMessage());
+        status.retrying(problem.reason(), problem.getMessage());
+        return patchIfChanged(environment, before).rescheduleAfter(backoff.next(status.retryingSince(), clock.instant()));
+      }
+      status.built(false, problem.reason(), problem.getMessage());
+      status.stalled(problem.reason(), problem.getMessage());
+      return patchIfChanged(environment, before);
+    }
+    status.status().image = image.pinnedReference();
+    status.built(true, Reasons.RESOLVED, environment.getSpec().build.prebuilt.image + " resolved to " + image.digest());
+
+    place(environment, image.pinnedReference(), status, context);
+    return patchIfChanged(environment, before);
+  }
+
+  /** RuntimeClass present and compatible, then the PodTemplate and the namespace's NetworkPolicy. */
+  private void place(GradingEnvironment environment, String image, StatusWriter status, Context<GradingEnvironment> context) {
+    ResolvedRuntime runtime = ResolvedRuntime.resolve(environment.getSpec().grading, config);
+    status.status().runtimeClassName = runtime.runtimeClassName();
+    RuntimeClass runtimeClass = runtimeClasses.get(new ResourceID(runtime.runtimeClassName())).orElse(null);
+    if (runtimeClass == null) {
+      String how = runtime.managed() ? "the operator creates it at start-up; check its logs"
+          : "install it (for example with kata-deploy or the NVIDIA GPU operator) or change runtimes."
+              + runtime.runtime().id() + ".runtimeClassName in the operator configuration";
+      status.placed(false, Reasons.RUNTIME_CLASS_MISSING, "RuntimeClass " + runtime.runtimeClassName() + " for runtime "
+          + runtime.runtime().id() + " does not exist: " + how);
+      status.stalled(Reasons.RUNTIME_CLASS_MISSING, status.lastMessage());
+      return;
+    }
+    GradingSpec grading = environment.getSpec().grading == null ? new GradingSpec() : environment.getSpec().grading;
+    List<String> conflicts = NodeSelectorConflicts.between(
+        grading.nodeSelector, RuntimeClasses.nodeSelector(runtimeClass), runtimeClass.getMetadata().getName());
+    if (!conflicts.isEmpty()) {
+      status.placed(false, Reasons.NODE_SELECTOR_CONFLICT, String.join("; ", conflicts));
+      status.stalled(Reasons.NODE_SELECTOR_CONFLICT, status.lastMessage());
+      return;
+    }
+    PodTemplate desired = GradingPodTemplates.render(environment, image, runtime);
+    apply(context.getClient(), desired, podTemplates.get(ResourceID.fromResource(desired)).orElse(null));
+    reconcileNetworkPolicy(environment.getMetadata().getNamespace(), context, null);
+    status.status().podTemplate = desired.getMetadata().getName();
+    status.placed(true, Reasons.PLACED, "PodTemplate " + desired.getMetadata().getName() + " runs " + image
+        + " with RuntimeClass " + runtime.runtimeClassName());
+    status.ready();
+  }
+
+  /** Create, or update when the cluster's copy lacks what we want (hand edits are undone). */
+  private static <T extends HasMetadata> void apply(KubernetesClient client, T desired, T existing) {
+    if (existing == null) {
+      LOG.info("Creating {} {}/{}", desired.getKind(), desired.getMetadata().getNamespace(), desired.getMetadata().getName());
+      client.resource(desired).create();
+    } else if (!DesiredStateMatcher.satisfies(existing, desired)) {
+      LOG.info("Updating {} {}/{}", desired.getKind(), desired.getMetadata().getNamespace(), desired.getMetadata().getName());
+      desired.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
+      client.resource(desired).update();
+    }
+  }
+
+  /** One deny-all policy per namespace, owned by every environment with network none. */
+  private void reconcileNetworkPolicy(String namespace, Context<GradingEnvironment> context, GradingEnvironment leaving) {
+    List<GradingEnvironment> owners = context.getPrimaryCache().list(namespace)
+        .filter(env -> leaving == null || !Objects.equals(env.getMetadata().getUid(), leaving.getMetadata().getUid()))
+        .filter(env -> env.getMetadata().getDeletionTimestamp() == null)
+        .filter(GradingNetworkPolicies::isolates)
+        .toList();
+    NetworkPolicy existing = networkPolicies.get(new ResourceID(GradingNetworkPolicies.NAME, namespace)).orElse(null);
+    if (owners.isEmpty()) {
+      if (existing != null) {
+        context.getClient().resource(existing).delete();
+      }
+      return;
+    }
+    apply(context.getClient(), GradingNetworkPolicies.denyAll(namespace, owners), existing);
+  }
+
+  private void cleanup(GradingEnvironment environment, Context<GradingEnvironment> context) {
+    String name = GradingPodTemplates.name(environment);
+    podTemplates.get(new ResourceID(name, environment.getMetadata().getNamespace()))
+        .filter(pt -> pt.getMetadata().getOwnerReferences().stream().map(OwnerReference::getUid)
+            .anyMatch(uid -> uid.equals(environment.getMetadata().getUid())))
+        .ifPresent(pt -> context.getClient().resource(pt).delete());
+    reconcileNetworkPolicy(environment.getMetadata().getNamespace(), context, environment);
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<GradingEnvironment> updateErrorStatus(
+      GradingEnvironment environment, Context<GradingEnvironment> context, Exception e) {
+    String before = statusJson(environment);
+    StatusWriter status = new StatusWriter(environment, now());
+    if (e instanceof ReconcileProblem problem) {
+      status.built(false, problem.reason(), problem.getMessage());
+      status.retrying(problem.reason(), problem.getMessage());
+    } else {
+      LOG.warn("Reconciling {}/{} failed", environment.getMetadata().getNamespace(), environment.getMetadata().getName(), e);
+      status.retrying(Reasons.RECONCILE_ERROR, String.valueOf(e.getMessage()));
+    }
+    return Objects.equals(before, statusJson(environment))
+        ? ErrorStatusUpdateControl.noStatusUpdate()
+        : ErrorStatusUpdateControl.patchStatus(environment);
+  }
+
+  private static UpdateControl<GradingEnvironment> patchIfChanged(GradingEnvironment environment, String before) {
+    return Objects.equals(before, statusJson(environment))
+        ? UpdateControl.noUpdate()
+        : UpdateControl.patchStatus(environment);
+  }
+
+  private static String statusJson(GradingEnvironment environment) {
+    return environment.getStatus() == null ? "" : SERIALIZATION.asJson(environment.getStatus());
+  }
+
+  private String now() {
+    return Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  /** Status changes for one reconcile; conditions keep their lastTransitionTime unless they flip. */
+  static final class StatusWriter {
+    private final GradingEnvironmentStatus status;
+    private final Long generation;
+    private final String now;
+    private String lastMessage;
+
+    StatusWriter(GradingEnvironment environment, String now) {
+      if (environment.getStatus() == null) {
+        environment.setStatus(new GradingEnvironmentStatus());
+      }
+      this.status = environment.getStatus();
+      this.generation = environment.getMetadata().getGeneration();
+      this.now = now;
+      status.observedGeneration = generation;
+    }
+
+    GradingEnvironmentStatus status() {
+      return status;
+    }
+
+    String lastMessage() {
+      return lastMessage;
+    }
+
+    void built(boolean ok, String reason, String message) {
+      set(Conditions.BUILT, ok, reason, message);
+    }
+
+    void placed(boolean ok, String reason, String message) {
+      lastMessage = message;
+      set(Conditions.PLACED, ok, reason, message);
+    }
+
+    void ready() {
+      status.phase = Phase.Ready;
+      set(Conditions.READY, true, Reasons.PLACED, lastMessage);
+      set(Conditions.RECONCILING, false, Reasons.PLACED, "");
+      set(Conditions.STALLED, false, Reasons.PLACED, "");
+    }
+
+    /** A person must act: the spec, a Secret, a RuntimeClass, the image. */
+    void stalled(String reason, String message) {
+      status.phase = Reasons.RUNTIME_CLASS_MISSING.equals(reason) ? Phase.Pending : Phase.Failed;
+      set(Conditions.READY, false, reason, message);
+      set(Conditions.RECONCILING, false, reason, "");
+      set(Conditions.STALLED, true, reason, message);
+    }
+
+    /** When the current run of transient failures began: the Reconciling condition's transition. */
+    Instant retryingSince() {
+      return Conditions.find(status.conditions, Conditions.RECONCILING)
+          .filter(c -> "True".equals(c.getStatus()))
+          .map(c -> Instant.parse(c.getLastTransitionTime()))
+          .orElse(Instant.parse(now));
+    }
+
+    /** Transient: retried with backoff. */
+    void retrying(String reason, String message) {
+      status.phase = Phase.Pending;
+      set(Conditions.READY, false, reason, message);
+      set(Conditions.RECONCILING, true, reason, message + " (retrying with backoff)");
+      set(Conditions.STALLED, false, reason, "");
+    }
+
+    private void set(String type, boolean ok, String reason, String message) {
+      Conditions.set(status.conditions, type, ok, reason, message, generation, now);
+    }
+  }
+}
