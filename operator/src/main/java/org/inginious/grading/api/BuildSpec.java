@@ -2,6 +2,7 @@ package org.inginious.grading.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
@@ -31,6 +32,7 @@ public class BuildSpec {
 
   @JsonPropertyDescription("Build timeout, for example 30m.")
   @Pattern(DURATION_PATTERN)
+  @Size(min = 1)
   public String timeout;
 
   @JsonPropertyDescription("Resources of build Jobs.")

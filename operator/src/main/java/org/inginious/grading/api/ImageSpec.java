@@ -2,10 +2,12 @@ package org.inginious.grading.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ImageSpec {
   @JsonPropertyDescription("Repository builds push to, without tag or digest (registry.example.edu/inginious/env-php).")
+  @Size(min = 1)
   public String repository;
 
   @JsonPropertyDescription("kubernetes.io/dockerconfigjson Secret used to push (and to pull when pullSecretRef is absent).")

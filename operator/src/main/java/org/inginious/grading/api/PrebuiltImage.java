@@ -2,11 +2,13 @@ package org.inginious.grading.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.Required;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PrebuiltImage {
   @Required
   @JsonPropertyDescription("Image reference (tag or digest), e.g. ghcr.io/inginious/env-default:latest.")
+  @Size(min = 1)
   public String image;
 }

@@ -5,6 +5,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Optional;
+import com.google.cloud.tools.jib.api.ImageReference;
+import com.google.cloud.tools.jib.api.InvalidImageReferenceException;
+import org.inginious.grading.api.GradingEnvironment;
+import org.inginious.grading.api.ImageSpec;
 import org.inginious.grading.api.SecretReference;
 import org.inginious.grading.build.registry.DockerConfigJson;
 import org.inginious.grading.build.registry.RegistryCredentials;
@@ -19,6 +23,32 @@ public final class RegistrySecrets {
 
   public RegistrySecrets(KubernetesClient client) {
     this.client = client;
+  }
+
+  /** Pull credentials (pullSecretRef, else pushSecretRef) for an image reference. */
+  public Optional<RegistryCredentials> pullCredentials(GradingEnvironment environment, String reference, String field)
+      throws ReconcileProblem {
+    ImageSpec image = environment.getSpec().image;
+    SecretReference ref = image == null ? null : image.pullCredentials();
+    String field2 = image != null && image.pullSecretRef != null ? "spec.image.pullSecretRef" : "spec.image.pushSecretRef";
+    return ref == null ? Optional.empty()
+        : credentials(environment.getMetadata().getNamespace(), ref, field2, registryOf(reference, field));
+  }
+
+  /** Push credentials (pushSecretRef) for the environment's repository. */
+  public Optional<RegistryCredentials> pushCredentials(GradingEnvironment environment) throws ReconcileProblem {
+    ImageSpec image = environment.getSpec().image;
+    return image == null || image.pushSecretRef == null ? Optional.empty()
+        : credentials(environment.getMetadata().getNamespace(), image.pushSecretRef, "spec.image.pushSecretRef",
+            registryOf(image.repository, "spec.image.repository"));
+  }
+
+  static String registryOf(String reference, String field) throws ReconcileProblem {
+    try {
+      return ImageReference.parse(reference).getRegistry();
+    } catch (InvalidImageReferenceException e) {
+      throw new ReconcileProblem("InvalidImageReference", field + ": '" + reference + "' is not a valid image reference", false);
+    }
   }
 
   public Optional<RegistryCredentials> credentials(String namespace, SecretReference ref, String field, String registryHost)

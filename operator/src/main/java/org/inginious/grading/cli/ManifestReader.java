@@ -1,6 +1,15 @@
 package org.inginious.grading.cli;
 
+import com.fasterxml.jackson.annotation.JsonAnySetter;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import io.fabric8.kubernetes.api.model.ResourceClaim;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Toleration;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,9 +32,25 @@ import org.inginious.grading.api.GradingEnvironmentValidator;
  */
 public final class ManifestReader {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-  private static final ObjectMapper STRICT = new ObjectMapper()
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+  /** As strict as the API server: no unknown fields (also inside fabric8 types), no scalar coercion. */
+  private static final ObjectMapper STRICT = JsonMapper.builder()
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+      .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+      .withCoercionConfig(LogicalType.Textual, c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+          .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+          .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+      .withCoercionConfig(LogicalType.Boolean, c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail))
+      .addMixIn(ResourceRequirements.class, NoAdditionalProperties.class)
+      .addMixIn(Toleration.class, NoAdditionalProperties.class)
+      .addMixIn(ResourceClaim.class, NoAdditionalProperties.class)
+      .build();
+
+  /** fabric8's model keeps unknown fields as "additional properties"; the API server rejects them. */
+  private abstract static class NoAdditionalProperties {
+    @JsonAnySetter(enabled = false)
+    abstract void setAdditionalProperty(String name, Object value);
+  }
 
   public record Result(List<GradingEnvironment> environments, List<String> problems) {}
 
@@ -83,6 +108,11 @@ public final class ManifestReader {
         problems.add(where + ": apiVersion must be " + GradingEnvironment.GROUP + "/" + GradingEnvironment.VERSION);
         continue;
       }
+      List<String> quantityProblems = fractionalQuantities(document);
+      if (!quantityProblems.isEmpty()) {
+        quantityProblems.forEach(p -> problems.add(where + ": " + p));
+        continue;
+      }
       GradingEnvironment environment;
       try {
         environment = STRICT.treeToValue(document, GradingEnvironment.class);
@@ -103,6 +133,23 @@ public final class ManifestReader {
       GradingEnvironmentValidator.validate(environment).forEach(p -> problems.add(where + ": " + p));
       environments.add(environment);
     }
+  }
+
+  /** Quantities are int-or-string: the API server rejects `cpu: 0.5` (write "500m"); fabric8 would accept it. */
+  private static List<String> fractionalQuantities(JsonNode document) {
+    List<String> problems = new ArrayList<>();
+    for (String section : List.of("grading", "build")) {
+      for (String kind : List.of("limits", "requests")) {
+        JsonNode quantities = document.path("spec").path(section).path("resources").path(kind);
+        quantities.fields().forEachRemaining(e -> {
+          if (e.getValue().isNumber() && !e.getValue().isIntegralNumber()) {
+            problems.add("invalid value at spec." + section + ".resources." + kind + "." + e.getKey() + ": "
+                + e.getValue() + " must be an integer or a string such as \"500m\"");
+          }
+        });
+      }
+    }
+    return problems;
   }
 
   private static String path(JsonMappingException e) {

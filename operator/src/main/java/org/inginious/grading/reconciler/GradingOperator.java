@@ -6,6 +6,7 @@ import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
+import org.inginious.grading.build.ImageLookup;
 import org.inginious.grading.build.PrebuiltImages;
 import org.inginious.grading.build.RegistrySecrets;
 import org.inginious.grading.build.registry.ImageResolver;
@@ -42,7 +43,7 @@ public final class GradingOperator implements AutoCloseable {
         .withStopOnInformerErrorDuringStartup(true)
         .withCacheSyncTimeout(Duration.ofMinutes(2)));
     PrebuiltImages prebuilt = new PrebuiltImages(
-        new ImageResolver(), new RegistrySecrets(client), Clock.systemUTC(), settings.resolutionCache());
+        new ImageLookup(new ImageResolver(), Clock.systemUTC(), settings.resolutionCache()), new RegistrySecrets(client));
     GradingEnvironmentReconciler reconciler = new GradingEnvironmentReconciler(
         config, prebuilt, new Backoff(settings.initialRetry(), settings.maxRetry()), Clock.systemUTC());
     GenericRetry retry = new GenericRetry()
