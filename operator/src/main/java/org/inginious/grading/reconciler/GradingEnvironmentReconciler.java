@@ -1,5 +1,6 @@
 package org.inginious.grading.reconciler;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PodTemplate;
@@ -16,7 +17,10 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Duration;
+import java.util.Optional;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -29,9 +33,8 @@ import org.inginious.grading.api.GradingEnvironmentStatus;
 import org.inginious.grading.api.GradingEnvironmentValidator;
 import org.inginious.grading.api.GradingSpec;
 import org.inginious.grading.api.Phase;
-import org.inginious.grading.build.PrebuiltImages;
+import org.inginious.grading.build.ImageSources;
 import org.inginious.grading.build.ReconcileProblem;
-import org.inginious.grading.build.registry.ResolvedImage;
 import org.inginious.grading.config.OperatorConfig;
 import org.inginious.grading.placement.GradingNetworkPolicies;
 import org.inginious.grading.placement.GradingPodTemplates;
@@ -57,18 +60,30 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
   private static final String MANAGED_SELECTOR = Labels.MANAGED_BY + "=" + Labels.OPERATOR;
 
+  static final String CONFIG_MAP_INDEX = "configMaps";
+  static final String BASE_INDEX = "baseEnvironment";
+
   private final OperatorConfig config;
-  private final PrebuiltImages prebuiltImages;
+  private final ImageSources imageSources;
+  private final SimpleInboundEventSource<GradingEnvironment> buildCompletions;
   private final Backoff backoff;
   private final Clock clock;
+  private InformerEventSource<ConfigMap, GradingEnvironment> configMaps;
+  private InformerEventSource<GradingEnvironment, GradingEnvironment> baseEnvironments;
   private InformerEventSource<PodTemplate, GradingEnvironment> podTemplates;
   private InformerEventSource<NetworkPolicy, GradingEnvironment> networkPolicies;
   private InformerEventSource<RuntimeClass, GradingEnvironment> runtimeClasses;
 
-  public GradingEnvironmentReconciler(OperatorConfig config, PrebuiltImages prebuiltImages, Backoff backoff, Clock clock) {
+  /**
+   * @param buildCompletions where finished in-process builds announce themselves (an event for the
+   *     environment that started them)
+   */
+  public GradingEnvironmentReconciler(OperatorConfig config, ImageSources imageSources,
+      SimpleInboundEventSource<GradingEnvironment> buildCompletions, Backoff backoff, Clock clock) {
     this.config = config;
+    this.imageSources = imageSources;
+    this.buildCompletions = buildCompletions;
     this.backoff = backoff;
-    this.prebuiltImages = prebuiltImages;
     this.clock = clock;
   }
 
@@ -77,6 +92,19 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
     // RuntimeClasses are cluster-scoped: an index on the environments' resolved class name lets a
     // RuntimeClass created later wake exactly the environments waiting for it.
     context.getPrimaryCache().addIndexer(RUNTIME_CLASS_INDEX, env -> List.of(runtimeClassNameOf(env)));
+    context.getPrimaryCache().addIndexer(CONFIG_MAP_INDEX, GradingEnvironmentReconciler::referencedConfigMaps);
+    context.getPrimaryCache().addIndexer(BASE_INDEX, GradingEnvironmentReconciler::baseEnvironmentKey);
+    // A referenced ConfigMap changes -> the environments that read it rebuild (their hash moves).
+    configMaps = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(ConfigMap.class, GradingEnvironment.class)
+            .withSecondaryToPrimaryMapper(cm -> byIndex(context, CONFIG_MAP_INDEX, key(cm)))
+            .build(), context);
+    // A base environment changes (new digest, Ready) -> the environments built FROM it follow.
+    baseEnvironments = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(GradingEnvironment.class, GradingEnvironment.class)
+            .withName("base-environments")
+            .withSecondaryToPrimaryMapper(parent -> byIndex(context, BASE_INDEX, key(parent)))
+            .build(), context);
     podTemplates = new InformerEventSource<>(
         InformerEventSourceConfiguration.from(PodTemplate.class, GradingEnvironment.class)
             .withLabelSelector(MANAGED_SELECTOR)
@@ -95,7 +123,48 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
                 .map(ResourceID::fromResource)
                 .collect(Collectors.toSet()))
             .build(), context);
-    return List.of(podTemplates, networkPolicies, runtimeClasses);
+    return List.of(configMaps, baseEnvironments, podTemplates, networkPolicies, runtimeClasses, buildCompletions);
+  }
+
+  private static Set<ResourceID> byIndex(EventSourceContext<GradingEnvironment> context, String index, String key) {
+    return context.getPrimaryCache().byIndex(index, key).stream().map(ResourceID::fromResource).collect(Collectors.toSet());
+  }
+
+  private static String key(HasMetadata object) {
+    return object.getMetadata().getNamespace() + "/" + object.getMetadata().getName();
+  }
+
+  private static List<String> referencedConfigMaps(GradingEnvironment environment) {
+    if (environment.getSpec() == null || environment.getSpec().build == null || environment.getSpec().build.layers == null
+        || environment.getSpec().build.layers.files == null) {
+      return List.of();
+    }
+    return environment.getSpec().build.layers.files.stream()
+        .filter(f -> f.configMapRef != null && f.configMapRef.name != null)
+        .map(f -> environment.getMetadata().getNamespace() + "/" + f.configMapRef.name)
+        .distinct().toList();
+  }
+
+  private static List<String> baseEnvironmentKey(GradingEnvironment environment) {
+    if (environment.getSpec() == null || environment.getSpec().build == null || environment.getSpec().build.base == null
+        || environment.getSpec().build.base.environment == null) {
+      return List.of();
+    }
+    return List.of(environment.getMetadata().getNamespace() + "/" + environment.getSpec().build.base.environment);
+  }
+
+  private ImageSources.ClusterView clusterView() {
+    return new ImageSources.ClusterView() {
+      @Override
+      public Optional<GradingEnvironment> environment(String namespace, String name) {
+        return baseEnvironments.get(new ResourceID(name, namespace));
+      }
+
+      @Override
+      public Optional<ConfigMap> configMap(String namespace, String name) {
+        return configMaps.get(new ResourceID(name, namespace));
+      }
+    };
   }
 
   private static Set<ResourceID> owners(HasMetadata secondary) {
@@ -127,30 +196,36 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
       status.stalled(Reasons.INVALID_SPEC, String.join("; ", problems));
       return patchIfChanged(environment, before);
     }
-    if (environment.getSpec().build.prebuilt == null) {
-      String source = environment.getSpec().build.dockerfile != null ? "dockerfile" : "layers";
-      status.stalled(Reasons.BUILD_SOURCE_NOT_SUPPORTED,
-          "spec.build." + source + " builds are not supported by this operator version yet; use spec.build.prebuilt");
-      return patchIfChanged(environment, before);
-    }
-
-    ResolvedImage image;
+    ImageSources.Outcome outcome;
     try {
-      image = prebuiltImages.resolve(environment);
+      outcome = imageSources.obtain(environment, clusterView());
     } catch (ReconcileProblem problem) {
+      status.built(false, problem.reason(), problem.getMessage());
       if (problem.retryable()) {
-        status.built(false, problem.reason(), problem.getMessage());
         status.retrying(problem.reason(), problem.getMessage());
         return patchIfChanged(environment, before).rescheduleAfter(backoff.next(status.retryingSince(), clock.instant()));
       }
-      status.built(false, problem.reason(), problem.getMessage());
       status.stalled(problem.reason(), problem.getMessage());
       return patchIfChanged(environment, before);
     }
-    status.status().image = image.pinnedReference();
-    status.built(true, Reasons.RESOLVED, environment.getSpec().build.prebuilt.image + " resolved to " + image.digest());
+    if (outcome instanceof ImageSources.Waiting waiting) {
+      status.status().build = waiting.build() != null ? waiting.build() : status.status().build;
+      status.waiting(waiting.phase(), waiting.reason(), waiting.message());
+      return patchIfChanged(environment, before);
+    }
+    if (outcome instanceof ImageSources.BuildFailed failed) {
+      status.status().build = failed.build();
+      status.built(false, failed.reason(), failed.message());
+      status.stalled(failed.reason(), failed.message() + " (retrying in " + failed.retryAfter().toSeconds() + "s)");
+      return patchIfChanged(environment, before).rescheduleAfter(failed.retryAfter().isNegative() ? Duration.ZERO : failed.retryAfter());
+    }
+    ImageSources.Available available = (ImageSources.Available) outcome;
+    status.status().image = available.image();
+    status.status().buildHash = available.buildHash();
+    status.status().build = available.build();
+    status.built(true, available.reason(), available.message());
 
-    place(environment, image.pinnedReference(), status, context);
+    place(environment, available.image(), status, context);
     return patchIfChanged(environment, before);
   }
 
@@ -215,6 +290,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
   }
 
   private void cleanup(GradingEnvironment environment, Context<GradingEnvironment> context) {
+    imageSources.forget(ResourceID.fromResource(environment));
     String name = GradingPodTemplates.name(environment);
     podTemplates.get(new ResourceID(name, environment.getMetadata().getNamespace()))
         .filter(pt -> pt.getMetadata().getOwnerReferences().stream().map(OwnerReference::getUid)
@@ -293,6 +369,14 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
       set(Conditions.READY, true, Reasons.PLACED, lastMessage);
       set(Conditions.RECONCILING, false, Reasons.PLACED, "");
       set(Conditions.STALLED, false, Reasons.PLACED, "");
+    }
+
+    /** Progressing on its own: a build runs, or a base environment is not ready yet (events follow). */
+    void waiting(Phase phase, String reason, String message) {
+      status.phase = phase;
+      set(Conditions.READY, false, reason, message);
+      set(Conditions.RECONCILING, true, reason, message);
+      set(Conditions.STALLED, false, reason, "");
     }
 
     /** A person must act: the spec, a Secret, a RuntimeClass, the image. */

@@ -2,11 +2,19 @@ package org.inginious.grading.reconciler;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import java.nio.file.Path;
+import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.build.ImageLookup;
+import org.inginious.grading.build.ImageSources;
+import org.inginious.grading.build.LayersBuilds;
+import org.inginious.grading.build.jib.JibImageBuilder;
 import org.inginious.grading.build.PrebuiltImages;
 import org.inginious.grading.build.RegistrySecrets;
 import org.inginious.grading.build.registry.ImageResolver;
@@ -22,17 +30,37 @@ import org.inginious.grading.placement.RuntimeClassManager;
 public final class GradingOperator implements AutoCloseable {
 
   /** Knobs that tests shorten; production uses {@link #defaults()}. */
-  public record Settings(Duration initialRetry, Duration maxRetry, Duration resyncInterval, Duration resolutionCache) {
+  /**
+   * @param tarOutput demo only: write built images as tarballs into this directory instead of
+   *     pushing them (null: push to the environment's repository)
+   */
+  public record Settings(Duration initialRetry, Duration maxRetry, Duration resyncInterval, Duration resolutionCache,
+      Path tarOutput) {
     public static Settings defaults() {
-      return new Settings(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofSeconds(60));
+      return new Settings(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofSeconds(60), null);
+    }
+
+    public Settings withTarOutput(Path directory) {
+      return new Settings(initialRetry, maxRetry, resyncInterval, resolutionCache, directory);
     }
   }
 
   private final KubernetesClient client;
   private final OperatorConfig config;
   private final Operator operator;
+  private final LayersBuilds layersBuilds;
 
   public GradingOperator(KubernetesClient client, OperatorConfig config, Set<String> namespaces, Settings settings) {
+    this(client, config, namespaces, settings, null, null, LayersBuilds.BuildListener.NONE);
+  }
+
+  /**
+   * @param metrics JOSDK metrics (see {@code ops.OperatorMetrics}), or null for none
+   * @param leaderElection hold this Lease before reconciling (see {@code ops.LeaderElection}), or null
+   * @param builds told about every finished build (metrics)
+   */
+  public GradingOperator(KubernetesClient client, OperatorConfig config, Set<String> namespaces, Settings settings,
+      Metrics metrics, LeaderElectionConfiguration leaderElection, LayersBuilds.BuildListener builds) {
     this.client = client;
     this.config = config;
     this.operator = new Operator(o -> o
@@ -41,11 +69,22 @@ public final class GradingOperator implements AutoCloseable {
         .withSSABasedCreateUpdateMatchForDependentResources(false)
         .withCloseClientOnStop(false)
         .withStopOnInformerErrorDuringStartup(true)
-        .withCacheSyncTimeout(Duration.ofMinutes(2)));
-    PrebuiltImages prebuilt = new PrebuiltImages(
-        new ImageLookup(new ImageResolver(), Clock.systemUTC(), settings.resolutionCache()), new RegistrySecrets(client));
+        .withCacheSyncTimeout(Duration.ofMinutes(2))
+        .withMetrics(metrics) // null keeps JOSDK's default (none)
+        .withLeaderElectionConfiguration(leaderElection)); // null: no leader election
+    Clock clock = Clock.systemUTC();
+    ImageLookup images = new ImageLookup(new ImageResolver(), clock, settings.resolutionCache());
+    RegistrySecrets secrets = new RegistrySecrets(client);
+    SimpleInboundEventSource<GradingEnvironment> buildCompletions = new SimpleInboundEventSource<>("build-completions");
+    Path jibCache = Path.of(config.builds().jib().cacheDir());
+    this.layersBuilds = new LayersBuilds(
+        new JibImageBuilder(jibCache.resolve("base-layers"), jibCache.resolve("application-layers")),
+        config.builds().jib().maxConcurrent(), buildCompletions::propagateEvent, clock,
+        settings.initialRetry(), settings.maxRetry(), builds);
+    ImageSources imageSources = new ImageSources(
+        new PrebuiltImages(images, secrets), images, secrets, layersBuilds, clock);
     GradingEnvironmentReconciler reconciler = new GradingEnvironmentReconciler(
-        config, prebuilt, new Backoff(settings.initialRetry(), settings.maxRetry()), Clock.systemUTC());
+        config, imageSources, buildCompletions, new Backoff(settings.initialRetry(), settings.maxRetry()), clock);
     GenericRetry retry = new GenericRetry()
         .setInitialInterval(settings.initialRetry().toMillis())
         .setIntervalMultiplier(2)
@@ -75,5 +114,6 @@ public final class GradingOperator implements AutoCloseable {
   @Override
   public void close() {
     operator.stop();
+    layersBuilds.close();
   }
 }

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class PrebuiltEnvironmentOperatorTest {
   static final Duration TIMEOUT = Duration.ofSeconds(20);
   static final GradingOperator.Settings FAST = new GradingOperator.Settings(
-      Duration.ofMillis(200), Duration.ofSeconds(2), Duration.ofMinutes(5), Duration.ofMillis(500));
+      Duration.ofMillis(200), Duration.ofSeconds(2), Duration.ofMinutes(5), Duration.ofMillis(500), null);
 
   static MockCluster cluster;
   static KubernetesClient client;

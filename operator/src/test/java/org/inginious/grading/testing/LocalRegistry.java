@@ -177,7 +177,7 @@ public final class LocalRegistry implements AutoCloseable, AfterAllCallback {
         log:
           level: warn
           accesslog:
-            disabled: true
+            disabled: false
         storage:
           filesystem:
             rootdirectory: %s

@@ -1,0 +1,215 @@
+package org.inginious.grading.build;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.inginious.grading.api.BaseSpec;
+import org.inginious.grading.api.BuildStatus;
+import org.inginious.grading.api.GradingEnvironment;
+import org.inginious.grading.api.GradingEnvironmentStatus;
+import org.inginious.grading.api.LayerFiles;
+import org.inginious.grading.api.Phase;
+import org.inginious.grading.build.jib.LayersBuildRequest;
+import org.inginious.grading.build.registry.ResolvedImage;
+
+/**
+ * Where an environment's image comes from: a prebuilt image pinned by digest, or a build whose
+ * inputs (base digest, ConfigMaps, spec) hash to a tag. Problems are thrown as
+ * {@link ReconcileProblem}; everything else is an {@link Outcome} the reconciler records.
+ */
+public class ImageSources {
+  public static final String BASE_NOT_FOUND = "BaseNotFound";
+  public static final String BASE_CYCLE = "BaseCycle";
+  public static final String BASE_IMAGE_NOT_FOUND = "BaseImageNotFound";
+  public static final String WAITING_FOR_BASE = "WaitingForBase";
+  public static final String BUILDING = "Building";
+  public static final String BUILT = "Built";
+  private static final int MAX_CHAIN = 32;
+
+  /** What the cluster holds that builds read: other environments and ConfigMaps (informer caches). */
+  public interface ClusterView {
+    Optional<GradingEnvironment> environment(String namespace, String name);
+
+    Optional<ConfigMap> configMap(String namespace, String name);
+  }
+
+  public sealed interface Outcome permits Available, Waiting, BuildFailed {}
+
+  /** An image by digest; buildHash null for prebuilt images. */
+  public record Available(String image, String buildHash, String reason, String message, BuildStatus build) implements Outcome {}
+
+  /** Nothing to place yet: waiting for a base environment or a running build (an event follows). */
+  public record Waiting(Phase phase, String reason, String message, BuildStatus build) implements Outcome {}
+
+  /** The build failed; it is tried again after {@code retryAfter}. */
+  public record BuildFailed(String reason, String message, BuildStatus build, Duration retryAfter) implements Outcome {}
+
+  private final PrebuiltImages prebuiltImages;
+  private final ImageLookup images;
+  private final RegistrySecrets secrets;
+  private final LayersBuilds layersBuilds;
+  private final Clock clock;
+
+  public ImageSources(PrebuiltImages prebuiltImages, ImageLookup images, RegistrySecrets secrets, LayersBuilds layersBuilds,
+      Clock clock) {
+    this.prebuiltImages = prebuiltImages;
+    this.images = images;
+    this.secrets = secrets;
+    this.layersBuilds = layersBuilds;
+    this.clock = clock;
+  }
+
+  public Outcome obtain(GradingEnvironment environment, ClusterView cluster) throws ReconcileProblem {
+    if (environment.getSpec().build.prebuilt != null) {
+      ResolvedImage image = prebuiltImages.resolve(environment);
+      return new Available(image.pinnedReference(), null, "Resolved",
+          environment.getSpec().build.prebuilt.image + " resolved to " + image.digest(), null);
+    }
+    if (environment.getSpec().build.layers != null) {
+      return layers(environment, cluster);
+    }
+    throw new ReconcileProblem("BuildSourceNotSupported",
+        "spec.build.dockerfile builds are not supported by this operator version yet; use spec.build.layers or prebuilt", false);
+  }
+
+  private Outcome layers(GradingEnvironment environment, ClusterView cluster) throws ReconcileProblem {
+    Base base = base(environment, cluster);
+    if (base.waiting() != null) {
+      return base.waiting();
+    }
+    LayersPlan plan = LayersPlan.of(environment, base.pinned(), configMaps(environment, cluster));
+    GradingEnvironmentStatus status = environment.getStatus();
+    String buildName = buildName(environment, plan.hash());
+    if (status != null && plan.hash().equals(status.buildHash) && status.image != null) {
+      return new Available(status.image, plan.hash(), BUILT, "built " + status.image + " (inputs unchanged)", status.build);
+    }
+    ResourceID id = ResourceID.fromResource(environment);
+    Optional<LayersBuilds.State> state = layersBuilds.state(id, plan.hash());
+    if (state.isEmpty() || state.get() instanceof LayersBuilds.Failed failed && !clock.instant().isBefore(failed.retryAt())) {
+      state = Optional.of(layersBuilds.start(id, request(environment, plan), plan.hash()));
+    }
+    LayersBuilds.State current = state.get();
+    if (current instanceof LayersBuilds.Succeeded done) {
+      return new Available(done.result().imageReference(), plan.hash(), BUILT,
+          "built " + done.result().imageReference() + " in "
+              + Duration.between(done.startTime(), done.completionTime()).toMillis() + " ms",
+          build(buildName, done.startTime(), done.completionTime(), "Succeeded", "pushed " + plan.target()));
+    }
+    if (current instanceof LayersBuilds.Failed failed) {
+      return new BuildFailed(failed.reason(), failed.message(),
+          build(buildName, failed.startTime(), failed.completionTime(), failed.reason(), failed.message()),
+          Duration.between(clock.instant(), failed.retryAt()));
+    }
+    return new Waiting(Phase.Building, BUILDING,
+        "building " + plan.target() + (status != null && status.image != null ? "; grading pods keep using " + status.image : ""),
+        build(buildName, current.startTime(), null, BUILDING, "jib build running"));
+  }
+
+  private LayersBuildRequest request(GradingEnvironment environment, LayersPlan plan) throws ReconcileProblem {
+    boolean insecure = environment.getSpec().image.isInsecure();
+    return new LayersBuildRequest(
+        plan.base(),
+        plan.base().isPresent() ? secrets.pullCredentials(environment, plan.base().get(), "spec.build.base") : Optional.empty(),
+        plan.files(), plan.env(), plan.workingDir(), plan.labels(), plan.target(),
+        secrets.pushCredentials(environment), insecure, plan.timeout());
+  }
+
+  /** The environment is gone: stop its build. */
+  public void forget(ResourceID environment) {
+    layersBuilds.forget(environment);
+  }
+
+  public static String buildName(GradingEnvironment environment, String hash) {
+    return environment.getMetadata().getName() + "-build-" + BuildHash.short8(hash);
+  }
+
+  private static BuildStatus build(String name, Instant start, Instant completion, String reason, String message) {
+    BuildStatus build = new BuildStatus();
+    build.name = name;
+    build.startTime = start.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+    build.completionTime = completion == null ? null : completion.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+    build.reason = reason;
+    build.message = message;
+    return build;
+  }
+
+  /** The base by digest (empty for scratch), or why we must wait for it. */
+  private record Base(Optional<String> pinned, Waiting waiting) {}
+
+  private Base base(GradingEnvironment environment, ClusterView cluster) throws ReconcileProblem {
+    BaseSpec base = environment.getSpec().build.base;
+    if (base == null) {
+      return new Base(Optional.empty(), null);
+    }
+    if (base.image != null) {
+      var credentials = secrets.pullCredentials(environment, base.image, "spec.build.base.image");
+      try {
+        ResolvedImage image = images.resolve(base.image, credentials, environment.getSpec().image.isInsecure(), "spec.build.base.image");
+        return new Base(Optional.of(image.pinnedReference()), null);
+      } catch (ReconcileProblem problem) {
+        if (problem.reason().equals("ImageNotFound")) {
+          throw new ReconcileProblem(BASE_IMAGE_NOT_FOUND, problem.getMessage(), true);
+        }
+        throw problem;
+      }
+    }
+    String namespace = environment.getMetadata().getNamespace();
+    GradingEnvironment parent = parentOf(environment, cluster);
+    GradingEnvironmentStatus parentStatus = parent.getStatus();
+    if (parentStatus == null || parentStatus.image == null || parentStatus.phase != Phase.Ready) {
+      String state = parentStatus == null || parentStatus.phase == null ? "not reconciled yet" : "in phase " + parentStatus.phase;
+      return new Base(Optional.empty(), new Waiting(Phase.Pending, WAITING_FOR_BASE,
+          "base environment " + namespace + "/" + base.environment + " is " + state
+              + (environment.getStatus() != null && environment.getStatus().image != null
+                  ? "; grading pods keep using " + environment.getStatus().image : ""), null));
+    }
+    return new Base(Optional.of(parentStatus.image), null);
+  }
+
+  /** The base environment, after checking the chain above it ends (no cycle, every link present). */
+  private static GradingEnvironment parentOf(GradingEnvironment environment, ClusterView cluster) throws ReconcileProblem {
+    String namespace = environment.getMetadata().getNamespace();
+    Set<String> seen = new HashSet<>();
+    seen.add(environment.getMetadata().getName());
+    StringBuilder chain = new StringBuilder(environment.getMetadata().getName());
+    GradingEnvironment current = environment;
+    GradingEnvironment parent = null;
+    for (int depth = 0; depth < MAX_CHAIN; depth++) {
+      BaseSpec base = current.getSpec() == null || current.getSpec().build == null ? null : current.getSpec().build.base;
+      if (base == null || base.environment == null) {
+        return parent;
+      }
+      chain.append(" -> ").append(base.environment);
+      if (!seen.add(base.environment)) {
+        throw new ReconcileProblem(BASE_CYCLE, "spec.build.base.environment: the chain of bases is a cycle: " + chain, false);
+      }
+      Optional<GradingEnvironment> next = cluster.environment(namespace, base.environment);
+      if (next.isEmpty()) {
+        throw new ReconcileProblem(BASE_NOT_FOUND, "spec.build.base.environment: GradingEnvironment " + namespace + "/"
+            + base.environment + " does not exist" + (current == environment ? "" : " (in the chain " + chain + ")"), false);
+      }
+      if (parent == null) {
+        parent = next.get();
+      }
+      current = next.get();
+    }
+    throw new ReconcileProblem(BASE_CYCLE, "spec.build.base.environment: the chain of bases is longer than " + MAX_CHAIN, false);
+  }
+
+  private static Map<String, ConfigMap> configMaps(GradingEnvironment environment, ClusterView cluster) {
+    Map<String, ConfigMap> found = new LinkedHashMap<>();
+    var layers = environment.getSpec().build.layers;
+    for (LayerFiles files : layers.files == null ? java.util.List.<LayerFiles>of() : layers.files) {
+      cluster.configMap(environment.getMetadata().getNamespace(), files.configMapRef.name)
+          .ifPresent(cm -> found.put(files.configMapRef.name, cm));
+    }
+    return found;
+  }
+}
