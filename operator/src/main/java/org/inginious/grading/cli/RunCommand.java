@@ -3,12 +3,16 @@ package org.inginious.grading.cli;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 import org.inginious.grading.config.InvalidConfigException;
 import org.inginious.grading.config.OperatorConfig;
+import org.inginious.grading.ops.LeaderElection;
+import org.inginious.grading.ops.OperatorHttpServer;
+import org.inginious.grading.ops.OperatorMetrics;
 import org.inginious.grading.reconciler.GradingOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,6 +28,10 @@ public class RunCommand implements Callable<Integer> {
       description = "Namespaces to watch (default: \\$WATCH_NAMESPACES, empty = all).")
   Set<String> namespaces;
 
+  @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "8081",
+      description = "Port of /healthz, /readyz and /metrics (default: ${DEFAULT-VALUE}).")
+  int httpPort;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -35,15 +43,30 @@ public class RunCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("invalid configuration: " + e.getMessage());
       return 2;
     }
+    Optional<LeaderElection> election;
+    try {
+      // LEADER_ELECTION, POD_NAMESPACE, POD_NAME; off by default without POD_NAMESPACE (local runs)
+      election = LeaderElection.fromEnvironment(System.getenv());
+    } catch (IllegalArgumentException e) {
+      spec.commandLine().getErr().println("invalid environment: " + e.getMessage());
+      return 2;
+    }
     Set<String> watched = namespaces != null ? namespaces : fromEnvironment("WATCH_NAMESPACES");
     KubernetesClient client = new KubernetesClientBuilder().build();
-    GradingOperator operator = new GradingOperator(client, operatorConfig, watched, GradingOperator.Settings.defaults());
+    OperatorMetrics metrics = new OperatorMetrics();
+    metrics.bindLeaderElection(election.orElse(null));
+    GradingOperator operator = new GradingOperator(client, operatorConfig, watched, GradingOperator.Settings.defaults(),
+        metrics.josdkMetrics(), election.map(LeaderElection::configuration).orElse(null), metrics::recordBuild);
+    OperatorHttpServer http = new OperatorHttpServer(httpPort, operator.operator(), metrics, election.orElse(null));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       operator.close();
+      http.close();
+      metrics.close();
       client.close();
       stopped.countDown();
     }, "shutdown"));
+    http.start(); // before operator.start(), which blocks until the informers are synced
     operator.start();
     stopped.await();
     return 0;
