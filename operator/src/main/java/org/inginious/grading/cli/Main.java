@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "grading-environment-operator 0.1.0",
     description = "Builds, pins and places INGInious grading environments on Kubernetes.",
-    subcommands = {RunCommand.class, RenderCommand.class, ValidateCommand.class})
+    subcommands = {RunCommand.class, RenderCommand.class, ValidateCommand.class, DemoCommand.class})
 public class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -72,6 +72,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
   private InformerEventSource<GradingEnvironment, GradingEnvironment> baseEnvironments;
   private InformerEventSource<PodTemplate, GradingEnvironment> podTemplates;
   private InformerEventSource<NetworkPolicy, GradingEnvironment> networkPolicies;
+  private final java.util.Map<String, Object> networkPolicyLocks = new java.util.concurrent.ConcurrentHashMap<>();
   private InformerEventSource<RuntimeClass, GradingEnvironment> runtimeClasses;
 
   /**
@@ -272,21 +273,27 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
     }
   }
 
-  /** One deny-all policy per namespace, owned by every environment with network none. */
+  /**
+   * One deny-all policy per namespace, owned by every environment with network none. Several
+   * environments' reconciles write it, so they take turns per namespace and read it fresh.
+   */
   private void reconcileNetworkPolicy(String namespace, Context<GradingEnvironment> context, GradingEnvironment leaving) {
-    List<GradingEnvironment> owners = context.getPrimaryCache().list(namespace)
-        .filter(env -> leaving == null || !Objects.equals(env.getMetadata().getUid(), leaving.getMetadata().getUid()))
-        .filter(env -> env.getMetadata().getDeletionTimestamp() == null)
-        .filter(GradingNetworkPolicies::isolates)
-        .toList();
-    NetworkPolicy existing = networkPolicies.get(new ResourceID(GradingNetworkPolicies.NAME, namespace)).orElse(null);
-    if (owners.isEmpty()) {
-      if (existing != null) {
-        context.getClient().resource(existing).delete();
+    synchronized (networkPolicyLocks.computeIfAbsent(namespace, ns -> new Object())) {
+      List<GradingEnvironment> owners = context.getPrimaryCache().list(namespace)
+          .filter(env -> leaving == null || !Objects.equals(env.getMetadata().getUid(), leaving.getMetadata().getUid()))
+          .filter(env -> env.getMetadata().getDeletionTimestamp() == null)
+          .filter(GradingNetworkPolicies::isolates)
+          .toList();
+      NetworkPolicy existing = context.getClient().resources(NetworkPolicy.class)
+          .inNamespace(namespace).withName(GradingNetworkPolicies.NAME).get();
+      if (owners.isEmpty()) {
+        if (existing != null) {
+          context.getClient().resource(existing).delete();
+        }
+        return;
       }
-      return;
+      apply(context.getClient(), GradingNetworkPolicies.denyAll(namespace, owners), existing);
     }
-    apply(context.getClient(), GradingNetworkPolicies.denyAll(namespace, owners), existing);
   }
 
   private void cleanup(GradingEnvironment environment, Context<GradingEnvironment> context) {

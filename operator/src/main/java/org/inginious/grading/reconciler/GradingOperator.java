@@ -78,7 +78,10 @@ public final class GradingOperator implements AutoCloseable {
     SimpleInboundEventSource<GradingEnvironment> buildCompletions = new SimpleInboundEventSource<>("build-completions");
     Path jibCache = Path.of(config.builds().jib().cacheDir());
     this.layersBuilds = new LayersBuilds(
-        new JibImageBuilder(jibCache.resolve("base-layers"), jibCache.resolve("application-layers")),
+        settings.tarOutput() == null
+            ? new JibImageBuilder(jibCache.resolve("base-layers"), jibCache.resolve("application-layers"))
+            : JibImageBuilder.writingTarballs(jibCache.resolve("base-layers"), jibCache.resolve("application-layers"),
+                settings.tarOutput()),
         config.builds().jib().maxConcurrent(), buildCompletions::propagateEvent, clock,
         settings.initialRetry(), settings.maxRetry(), builds);
     ImageSources imageSources = new ImageSources(

@@ -20,6 +20,7 @@ import com.google.cloud.tools.jib.image.json.ManifestTemplate;
 import com.google.cloud.tools.jib.registry.RegistryClient;
 import java.util.List;
 import com.google.cloud.tools.jib.api.Containerizer;
+import com.google.cloud.tools.jib.api.TarImage;
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.InsecureRegistryException;
 import com.google.cloud.tools.jib.api.InvalidImageReferenceException;
@@ -49,6 +50,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -102,6 +104,9 @@ public final class JibImageBuilder {
   private final Path applicationLayersCache;
   private final Consumer<String> log;
   private final AtomicInteger builds = new AtomicInteger();
+  /** Demo mode: images are written here as tarballs instead of being pushed (null: push). */
+  private final Path tarDirectory;
+  private final Map<String, Path> tarballsByDigest = new ConcurrentHashMap<>();
 
   /**
    * @param baseLayersCache jib's cache of pulled base layers; shareable by builds and kept across
@@ -115,9 +120,23 @@ public final class JibImageBuilder {
 
   /** @param log receives jib's log lines (jib never logs credentials) */
   public JibImageBuilder(Path baseLayersCache, Path applicationLayersCache, Consumer<String> log) {
+    this(baseLayersCache, applicationLayersCache, log, null);
+  }
+
+  private JibImageBuilder(Path baseLayersCache, Path applicationLayersCache, Consumer<String> log, Path tarDirectory) {
     this.baseLayersCache = baseLayersCache.toAbsolutePath();
     this.applicationLayersCache = applicationLayersCache.toAbsolutePath();
     this.log = log;
+    this.tarDirectory = tarDirectory;
+  }
+
+  /**
+   * For the `demo`, where no registry may be reachable: images are written as tarballs (docker
+   * save format) into {@code tarDirectory}; a base built earlier by this builder is read back from
+   * its tarball by digest. The digest is the one a push of the same image would give.
+   */
+  public static JibImageBuilder writingTarballs(Path baseLayersCache, Path applicationLayersCache, Path tarDirectory) {
+    return new JibImageBuilder(baseLayersCache, applicationLayersCache, line -> {}, tarDirectory.toAbsolutePath());
   }
 
   public BuildResult build(LayersBuildRequest request) throws BuildFailure {
@@ -141,8 +160,12 @@ public final class JibImageBuilder {
     try {
       staging = stagingDirectory();
       JibContainerBuilder container = containerBuilder(request, base, staging);
+      Path tarball = tarDirectory == null ? null
+          : tarDirectory.resolve(repository(target).replaceAll("[^A-Za-z0-9._-]", "_") + "_" + target.getQualifier() + ".tar");
       Containerizer containerizer =
-          Containerizer.to(registryImage(target, request.targetCredentials()))
+          (tarball == null
+                  ? Containerizer.to(registryImage(target, request.targetCredentials()))
+                  : Containerizer.to(TarImage.at(tarball).named(target)))
               .setAllowInsecureRegistries(request.insecure())
               .setBaseImageLayersCache(baseLayersCache)
               .setApplicationLayersCache(applicationLayersCache)
@@ -152,7 +175,9 @@ public final class JibImageBuilder {
               .addEventHandler(TimerEvent.class, event -> onTimer(event, uploaded));
       pool.execute(() -> {
         try {
-          base.ifPresent(b -> mountBaseLayers(b, target, request, skipped, outcome));
+          if (tarball == null) {
+            base.ifPresent(b -> mountBaseLayers(b, target, request, skipped, outcome));
+          }
           outcome.complete(container.containerize(containerizer));
         } catch (Throwable t) {
           outcome.completeExceptionally(t);
@@ -161,6 +186,9 @@ public final class JibImageBuilder {
       JibContainer result = await(outcome, request, target);
 
       String digest = result.getDigest().toString();
+      if (tarball != null) {
+        tarballsByDigest.put(digest, tarball);
+      }
       // jib pushes the container configuration as a blob like the layers
       boolean configUploaded = uploaded.remove(result.getImageId().toString());
       int layers = uploaded.size();
@@ -187,7 +215,9 @@ public final class JibImageBuilder {
       LayersBuildRequest request, Optional<ImageReference> base, Path staging) throws IOException {
     JibContainerBuilder builder =
         base.isPresent()
-            ? Jib.from(registryImage(base.get(), request.baseCredentials()))
+            ? localTarball(base.get())
+                .map(tar -> Jib.from(TarImage.at(tar).named(base.get())))
+                .orElseGet(() -> Jib.from(registryImage(base.get(), request.baseCredentials())))
             : Jib.fromScratch();
     if (!request.files().isEmpty()) {
       FileEntriesLayer.Builder layer = FileEntriesLayer.builder().setName("grading-files");
@@ -228,6 +258,10 @@ public final class JibImageBuilder {
    * finds them there and neither downloads nor uploads them. Best effort: on any failure jib
    * does what it always does, and reports real errors itself.
    */
+  private Optional<Path> localTarball(ImageReference base) {
+    return base.getDigest().map(tarballsByDigest::get);
+  }
+
   private void mountBaseLayers(
       ImageReference base,
       ImageReference target,
