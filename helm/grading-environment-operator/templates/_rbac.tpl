@@ -8,50 +8,49 @@ Namespaced kinds, granted in every watched namespace (a Role per namespace), or 
 (ClusterRole) when watchNamespaces is empty.
 */}}
 {{- define "geo.rbac.namespacedRules" -}}
-# The custom resource: read it; write only its status (the spec belongs to GitOps).
+# The custom resource: watch it; write only its status, by JSON patch (the spec belongs to GitOps).
 - apiGroups: ["grading.inginious.org"]
   resources: ["gradingenvironments"]
-  verbs: ["get", "list", "watch"]
+  verbs: ["list", "watch"]
 - apiGroups: ["grading.inginious.org"]
   resources: ["gradingenvironments/status"]
-  verbs: ["get", "patch", "update"]
-# PodTemplates (contract with the grader) and ConfigMaps (Dockerfiles of Kaniko builds).
+  verbs: ["patch"]
+# PodTemplates (contract with the grader): watched, created, replaced, deleted with their environment.
 - apiGroups: [""]
-  resources: ["podtemplates", "configmaps"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
-# Deny-all NetworkPolicy for environments with network: none.
+  resources: ["podtemplates"]
+  verbs: ["list", "watch", "create", "update", "delete"]
+# ConfigMaps: layers files and Dockerfiles are read from the informer cache; each Kaniko build gets
+# one (immutable: created and pruned, read back only after a create conflict).
+- apiGroups: [""]
+  resources: ["configmaps"]
+  verbs: ["get", "list", "watch", "create", "delete"]
+# The namespace's deny-all NetworkPolicy (environments with network: none); read fresh before writing.
 - apiGroups: ["networking.k8s.io"]
   resources: ["networkpolicies"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "update", "delete"]
 # Kaniko build Jobs: created, watched and pruned (never updated).
 - apiGroups: ["batch"]
   resources: ["jobs"]
   verbs: ["get", "list", "watch", "create", "delete"]
-# Build pods: read their termination message / status.
+# Build pods: watched for their termination message / status.
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["get", "list", "watch"]
-# Registry credentials (image.pushSecretRef): read-only.
+  verbs: ["list", "watch"]
+# Registry credentials (image.pushSecretRef / pullSecretRef): read one by name when needed, never listed.
 - apiGroups: [""]
   resources: ["secrets"]
-  verbs: ["get", "list", "watch"]
-# Kubernetes events about GradingEnvironments.
-- apiGroups: [""]
-  resources: ["events"]
-  verbs: ["create", "patch"]
-- apiGroups: ["events.k8s.io"]
-  resources: ["events"]
-  verbs: ["create", "patch"]
+  verbs: ["get"]
 {{- end }}
 
 {{/*
 Cluster-scoped kinds: always a ClusterRole.
 */}}
 {{- define "geo.rbac.clusterRules" -}}
-# RuntimeClasses runc / crun (and the managed ones of `runtimes`).
+# RuntimeClasses runc / crun (and the managed ones of `runtimes`): corrected at start-up
+# (a changed handler means delete and create: the field is immutable).
 - apiGroups: ["node.k8s.io"]
   resources: ["runtimeclasses"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "update", "delete"]
 {{- end }}
 
 {{/*
@@ -60,5 +59,5 @@ Leader election: a Lease in the release namespace (only with leaderElection.enab
 {{- define "geo.rbac.leaderElectionRules" -}}
 - apiGroups: ["coordination.k8s.io"]
   resources: ["leases"]
-  verbs: ["get", "create", "update"]
+  verbs: ["get", "create", "update", "patch"]
 {{- end }}

@@ -1,22 +1,30 @@
 package org.inginious.grading.build;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.inginious.grading.api.BaseSpec;
 import org.inginious.grading.api.BuildStatus;
+import org.inginious.grading.api.DockerfileBuild;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.GradingEnvironmentStatus;
 import org.inginious.grading.api.LayerFiles;
 import org.inginious.grading.api.Phase;
 import org.inginious.grading.build.jib.LayersBuildRequest;
+import org.inginious.grading.build.kaniko.BuildProgress;
+import org.inginious.grading.build.kaniko.DockerfilePlan;
+import org.inginious.grading.build.kaniko.KanikoBuilds;
+import org.inginious.grading.build.kaniko.KanikoJobs;
 import org.inginious.grading.build.registry.ResolvedImage;
 
 /**
@@ -29,40 +37,84 @@ public class ImageSources {
   public static final String BASE_CYCLE = "BaseCycle";
   public static final String BASE_IMAGE_NOT_FOUND = "BaseImageNotFound";
   public static final String WAITING_FOR_BASE = "WaitingForBase";
+  /** The base environment's build failed: children stay on their last good image. */
+  public static final String BASE_FAILED = "BaseFailed";
+  public static final String NAME_TOO_LONG = "NameTooLong";
   public static final String BUILDING = "Building";
   public static final String BUILT = "Built";
   private static final int MAX_CHAIN = 32;
 
-  /** What the cluster holds that builds read: other environments and ConfigMaps (informer caches). */
-  public interface ClusterView {
+  /**
+   * What the cluster holds that builds read: other environments and ConfigMaps, and the Jobs, Pods
+   * and ConfigMaps of Kaniko builds (informer caches).
+   */
+  public interface ClusterView extends KanikoBuilds.BuildObjects {
     Optional<GradingEnvironment> environment(String namespace, String name);
 
     Optional<ConfigMap> configMap(String namespace, String name);
+
+    @Override
+    default List<Job> jobs(String namespace, String environment) {
+      return List.of();
+    }
+
+    @Override
+    default List<Pod> pods(String namespace, String job) {
+      return List.of();
+    }
+
+    @Override
+    default List<ConfigMap> configMaps(String namespace, String environment) {
+      return List.of();
+    }
   }
 
   public sealed interface Outcome permits Available, Waiting, BuildFailed {}
 
-  /** An image by digest; buildHash null for prebuilt images. */
-  public record Available(String image, String buildHash, String reason, String message, BuildStatus build) implements Outcome {}
+  /** Why an environment is not rebuilt on its base environment's newest image (condition BaseReady=False). */
+  public record BaseNotice(String reason, String message) {}
+
+  /**
+   * An image by digest; buildHash null for prebuilt images.
+   *
+   * @param baseNotice set when the image is the last good one because the base environment is not Ready
+   */
+  public record Available(String image, String buildHash, String reason, String message, BuildStatus build, BaseNotice baseNotice)
+      implements Outcome {
+    public Available(String image, String buildHash, String reason, String message, BuildStatus build) {
+      this(image, buildHash, reason, message, build, null);
+    }
+  }
 
   /** Nothing to place yet: waiting for a base environment or a running build (an event follows). */
   public record Waiting(Phase phase, String reason, String message, BuildStatus build) implements Outcome {}
 
-  /** The build failed; it is tried again after {@code retryAfter}. */
+  /**
+   * The build failed; it is tried again after {@code retryAfter}, or, when that is null, once
+   * something changes (the spec, a watched object, the failed Job deleted).
+   */
   public record BuildFailed(String reason, String message, BuildStatus build, Duration retryAfter) implements Outcome {}
 
   private final PrebuiltImages prebuiltImages;
   private final ImageLookup images;
   private final RegistrySecrets secrets;
   private final LayersBuilds layersBuilds;
+  private final KanikoBuilds kanikoBuilds;
   private final Clock clock;
 
+  /** Without Kaniko: dockerfile builds are reported as not supported. */
   public ImageSources(PrebuiltImages prebuiltImages, ImageLookup images, RegistrySecrets secrets, LayersBuilds layersBuilds,
       Clock clock) {
+    this(prebuiltImages, images, secrets, layersBuilds, null, clock);
+  }
+
+  public ImageSources(PrebuiltImages prebuiltImages, ImageLookup images, RegistrySecrets secrets, LayersBuilds layersBuilds,
+      KanikoBuilds kanikoBuilds, Clock clock) {
     this.prebuiltImages = prebuiltImages;
     this.images = images;
     this.secrets = secrets;
     this.layersBuilds = layersBuilds;
+    this.kanikoBuilds = kanikoBuilds;
     this.clock = clock;
   }
 
@@ -74,6 +126,9 @@ public class ImageSources {
     }
     if (environment.getSpec().build.layers != null) {
       return layers(environment, cluster);
+    }
+    if (environment.getSpec().build.dockerfile != null && kanikoBuilds != null) {
+      return dockerfile(environment, cluster);
     }
     throw new ReconcileProblem("BuildSourceNotSupported",
         "spec.build.dockerfile builds are not supported by this operator version yet; use spec.build.layers or prebuilt", false);
@@ -112,6 +167,57 @@ public class ImageSources {
         build(buildName, current.startTime(), null, BUILDING, "jib build running"));
   }
 
+  private Outcome dockerfile(GradingEnvironment environment, ClusterView cluster) throws ReconcileProblem {
+    String name = environment.getMetadata().getName();
+    if (KanikoJobs.name(environment, "0".repeat(64)).length() > KanikoJobs.MAX_NAME) {
+      throw new ReconcileProblem(NAME_TOO_LONG, "metadata.name: '" + name + "' is too long for a build Job name (<name>-build-"
+          + "<hash8> must fit in " + KanikoJobs.MAX_NAME + " characters; use at most "
+          + (KanikoJobs.MAX_NAME - "-build-".length() - 8) + ")", false);
+    }
+    Base base = base(environment, cluster);
+    if (base.waiting() != null) {
+      return base.waiting();
+    }
+    DockerfilePlan plan = DockerfilePlan.of(environment, base.pinned(), dockerfileConfigMaps(environment, cluster),
+        kanikoBuilds.executorImage());
+    kanikoBuilds.pruneHistory(environment, plan.hash(), cluster);
+    GradingEnvironmentStatus status = environment.getStatus();
+    if (status != null && plan.hash().equals(status.buildHash) && status.image != null) {
+      return new Available(status.image, plan.hash(), BUILT, "built " + status.image + " (inputs unchanged)", status.build);
+    }
+    String buildName = KanikoJobs.name(environment, plan.hash());
+    BuildProgress.State state = kanikoBuilds.build(environment, plan, cluster);
+    if (state instanceof BuildProgress.Succeeded done) {
+      return new Available(done.image(), plan.hash(), BUILT, "built " + done.image() + " with Kaniko Job " + buildName + " in "
+          + Duration.between(done.startTime(), done.completionTime()).toSeconds() + " s",
+          build(buildName, done.startTime(), done.completionTime(), "Succeeded", "pushed " + plan.destination()));
+    }
+    if (state instanceof BuildProgress.Failed failed) {
+      BuildStatus build = build(buildName, failed.startTime(), failed.completionTime(), failed.reason(), failed.message());
+      build.logTail = failed.logTail();
+      String keep = status != null && status.image != null ? "; grading pods keep using " + status.image : "";
+      return new BuildFailed(failed.reason(), failed.message() + keep, build, null);
+    }
+    BuildProgress.Running running = (BuildProgress.Running) state;
+    return new Waiting(Phase.Building, BUILDING,
+        running.message() + (status != null && status.image != null ? "; grading pods keep using " + status.image : ""),
+        build(buildName, running.startTime(), null, BUILDING, running.message()));
+  }
+
+  private static Map<String, ConfigMap> dockerfileConfigMaps(GradingEnvironment environment, ClusterView cluster) {
+    Map<String, ConfigMap> found = new LinkedHashMap<>();
+    DockerfileBuild dockerfile = environment.getSpec().build.dockerfile;
+    String namespace = environment.getMetadata().getNamespace();
+    if (dockerfile.configMapRef != null && dockerfile.configMapRef.name != null) {
+      cluster.configMap(namespace, dockerfile.configMapRef.name).ifPresent(cm -> found.put(dockerfile.configMapRef.name, cm));
+    }
+    if (dockerfile.contextConfigMapRef != null && dockerfile.contextConfigMapRef.name != null) {
+      cluster.configMap(namespace, dockerfile.contextConfigMapRef.name)
+          .ifPresent(cm -> found.put(dockerfile.contextConfigMapRef.name, cm));
+    }
+    return found;
+  }
+
   private LayersBuildRequest request(GradingEnvironment environment, LayersPlan plan) throws ReconcileProblem {
     boolean insecure = environment.getSpec().image.isInsecure();
     return new LayersBuildRequest(
@@ -124,6 +230,13 @@ public class ImageSources {
   /** The environment is gone: stop its build. */
   public void forget(ResourceID environment) {
     layersBuilds.forget(environment);
+  }
+
+  /** The environment is gone: delete its build Jobs and ConfigMaps at once (the garbage collector would too). */
+  public void forgetBuilds(GradingEnvironment environment, ClusterView cluster) {
+    if (kanikoBuilds != null) {
+      kanikoBuilds.forget(environment, cluster);
+    }
   }
 
   public static String buildName(GradingEnvironment environment, String hash) {
@@ -140,8 +253,8 @@ public class ImageSources {
     return build;
   }
 
-  /** The base by digest (empty for scratch), or why we must wait for it. */
-  private record Base(Optional<String> pinned, Waiting waiting) {}
+  /** The base by digest (empty for scratch), or why we must wait for it (or stay on the last good image). */
+  private record Base(Optional<String> pinned, Outcome waiting) {}
 
   private Base base(GradingEnvironment environment, ClusterView cluster) throws ReconcileProblem {
     BaseSpec base = environment.getSpec().build.base;
@@ -164,11 +277,22 @@ public class ImageSources {
     GradingEnvironment parent = parentOf(environment, cluster);
     GradingEnvironmentStatus parentStatus = parent.getStatus();
     if (parentStatus == null || parentStatus.image == null || parentStatus.phase != Phase.Ready) {
+      boolean failed = parentStatus != null && parentStatus.phase == Phase.Failed;
       String state = parentStatus == null || parentStatus.phase == null ? "not reconciled yet" : "in phase " + parentStatus.phase;
-      return new Base(Optional.empty(), new Waiting(Phase.Pending, WAITING_FOR_BASE,
-          "base environment " + namespace + "/" + base.environment + " is " + state
-              + (environment.getStatus() != null && environment.getStatus().image != null
-                  ? "; grading pods keep using " + environment.getStatus().image : ""), null));
+      String why = !failed || parentStatus.conditions == null ? "" : parentStatus.conditions.stream()
+          .filter(c -> "Ready".equals(c.getType())).map(c -> " (" + c.getReason() + ")").findFirst().orElse("");
+      String reason = failed ? BASE_FAILED : WAITING_FOR_BASE;
+      GradingEnvironmentStatus status = environment.getStatus();
+      if (status != null && status.image != null && status.buildHash != null) {
+        // A base that is rebuilding or failed leaves this environment on its last good image: it
+        // still works, and it is rebuilt once the base is Ready with a new digest.
+        String message = "base environment " + namespace + "/" + base.environment + " is " + state + why
+            + "; grading pods keep using " + status.image + " until it is Ready";
+        return new Base(Optional.empty(), new Available(status.image, status.buildHash, BUILT,
+            "built " + status.image + " (last good image)", status.build, new BaseNotice(reason, message)));
+      }
+      return new Base(Optional.empty(), new Waiting(Phase.Pending, reason,
+          "base environment " + namespace + "/" + base.environment + " is " + state + why, null));
     }
     return new Base(Optional.of(parentStatus.image), null);
   }

@@ -148,17 +148,37 @@ public class DemoCommand implements Callable<Integer> {
     do {
       Thread.sleep(500);
       all = client.resources(GradingEnvironment.class).inNamespace(NAMESPACE).list().getItems();
-    } while (!all.stream().allMatch(DemoCommand::settled) && Instant.now().isBefore(deadline));
+    } while (!allSettled(all) && Instant.now().isBefore(deadline));
     return all;
   }
 
-  private static boolean settled(GradingEnvironment environment) {
+  private static boolean allSettled(List<GradingEnvironment> all) {
+    Map<String, GradingEnvironment> byName = new java.util.HashMap<>();
+    all.forEach(e -> byName.put(e.getMetadata().getName(), e));
+    return all.stream().allMatch(e -> settled(e, byName, 0));
+  }
+
+  private static boolean settled(GradingEnvironment environment, Map<String, GradingEnvironment> all, int depth) {
     var status = environment.getStatus();
     if (status == null || status.phase == null) {
       return false;
     }
     if (status.phase == Phase.Ready || status.phase == Phase.Failed) {
       return true;
+    }
+    // A Kaniko Job needs a kubelet, which the embedded API server does not have: a started
+    // dockerfile build is as far as the demo gets.
+    if (status.phase == Phase.Building && environment.getSpec().build.dockerfile != null) {
+      return true;
+    }
+    // Waiting for a base environment that has settled without becoming Ready (a registry out of
+    // reach, a build that cannot finish here) is as far as the demo gets too.
+    var base = environment.getSpec().build.base;
+    if (status.phase == Phase.Pending && base != null && base.environment != null && depth < 32
+        && ready(environment).map(c -> c.getReason().equals("WaitingForBase")).orElse(false)) {
+      GradingEnvironment parent = all.get(base.environment);
+      return parent != null && parent.getStatus() != null && parent.getStatus().phase != Phase.Ready
+          && settled(parent, all, depth + 1);
     }
     // Pending on a registry we cannot reach from here is as far as the demo gets.
     return status.phase == Phase.Pending && ready(environment).map(c -> c.getReason().startsWith("Registry")
@@ -171,7 +191,7 @@ public class DemoCommand implements Callable<Integer> {
   }
 
   private static void printTable(PrintWriter out, List<GradingEnvironment> environments) {
-    String format = "%-16s %-16s %-9s %-8s %-10s %-22s %s%n";
+    String format = "%-18s %-18s %-10s %-8s %-10s %-22s %s%n";
     out.printf(format, "NAME", "ENVIRONMENT", "SOURCE", "PHASE", "RUNTIME", "IMAGE DIGEST", "REASON: MESSAGE");
     for (GradingEnvironment e : environments) {
       var build = e.getSpec().build;
@@ -193,6 +213,10 @@ public class DemoCommand implements Callable<Integer> {
       var pod = t.getTemplate().getSpec();
       out.printf("  %-24s runtimeClassName=%-10s image=%s%n", t.getMetadata().getName(), pod.getRuntimeClassName(),
           pod.getContainers().get(0).getImage());
+    }
+    for (var job : client.resources(io.fabric8.kubernetes.api.model.batch.v1.Job.class).inNamespace(NAMESPACE).list().getItems()) {
+      out.printf("Build Job %s (Kaniko %s): waiting for a kubelet to run it; the demo has none%n", job.getMetadata().getName(),
+          job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage());
     }
     out.println("NetworkPolicies: " + client.resources(NetworkPolicy.class).inNamespace(NAMESPACE).list().getItems().stream()
         .map(p -> p.getMetadata().getName()).toList());

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ResourceClaim;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Toleration;
@@ -28,7 +29,8 @@ import org.inginious.grading.api.GradingEnvironmentValidator;
 
 /**
  * Reads GradingEnvironments from YAML files or directories of them, strictly: unknown fields and
- * wrong values are problems, as a strict API server would report them. Other kinds are skipped.
+ * wrong values are problems, as a strict API server would report them. ConfigMaps are kept as they
+ * are (`render` shows what dockerfile builds make of them); other kinds are skipped.
  */
 public final class ManifestReader {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -52,17 +54,22 @@ public final class ManifestReader {
     abstract void setAdditionalProperty(String name, Object value);
   }
 
-  public record Result(List<GradingEnvironment> environments, List<String> problems) {}
+  public record Result(List<GradingEnvironment> environments, List<String> problems, List<ConfigMap> configMaps) {
+    public Result(List<GradingEnvironment> environments, List<String> problems) {
+      this(environments, problems, List.of());
+    }
+  }
 
   private ManifestReader() {}
 
   public static Result read(List<Path> paths) {
     List<GradingEnvironment> environments = new ArrayList<>();
     List<String> problems = new ArrayList<>();
+    List<ConfigMap> configMaps = new ArrayList<>();
     for (Path file : expand(paths, problems)) {
-      readFile(file, environments, problems);
+      readFile(file, environments, problems, configMaps);
     }
-    return new Result(environments, problems);
+    return new Result(environments, problems, configMaps);
   }
 
   private static List<Path> expand(List<Path> paths, List<String> problems) {
@@ -83,7 +90,8 @@ public final class ManifestReader {
     return files;
   }
 
-  private static void readFile(Path file, List<GradingEnvironment> environments, List<String> problems) {
+  private static void readFile(Path file, List<GradingEnvironment> environments, List<String> problems,
+      List<ConfigMap> configMaps) {
     List<JsonNode> documents;
     try (var parser = YAML.getFactory().createParser(file.toFile())) {
       documents = YAML.readValues(parser, JsonNode.class).readAll();
@@ -98,6 +106,21 @@ public final class ManifestReader {
     for (int i = 0; i < documents.size(); i++) {
       JsonNode document = documents.get(i);
       if (document == null || document.isNull() || document.isEmpty()) {
+        continue;
+      }
+      if ("ConfigMap".equals(document.path("kind").asText()) && "v1".equals(document.path("apiVersion").asText())) {
+        try {
+          ConfigMap configMap = YAML.treeToValue(document, ConfigMap.class);
+          if (configMap.getMetadata() != null && configMap.getMetadata().getName() != null) {
+            if (configMap.getMetadata().getNamespace() == null) {
+              configMap.getMetadata().setNamespace("default");
+            }
+            configMaps.add(configMap);
+          }
+        } catch (JsonProcessingException e) {
+          problems.add(file + ": ConfigMap " + document.path("metadata").path("name").asText("document " + (i + 1)) + ": "
+              + e.getOriginalMessage());
+        }
         continue;
       }
       if (!"GradingEnvironment".equals(document.path("kind").asText())) {

@@ -37,7 +37,7 @@ public class RenderCommand implements Callable<Integer> {
       return 1;
     }
     StringBuilder out = new StringBuilder();
-    for (HasMetadata object : Renderer.render(result.environments(), operatorConfig)) {
+    for (HasMetadata object : Renderer.render(result.environments(), result.configMaps(), operatorConfig)) {
       String yaml = Serialization.asYaml(object);
       out.append(yaml.startsWith("---") ? yaml : "---\n" + yaml);
     }

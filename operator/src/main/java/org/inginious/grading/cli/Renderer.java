@@ -1,13 +1,20 @@
 package org.inginious.grading.cli;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodTemplate;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import org.inginious.grading.api.BaseSpec;
 import org.inginious.grading.api.GradingEnvironment;
+import org.inginious.grading.build.ReconcileProblem;
+import org.inginious.grading.build.kaniko.DockerfilePlan;
+import org.inginious.grading.build.kaniko.KanikoJobs;
 import org.inginious.grading.config.OperatorConfig;
 import org.inginious.grading.placement.GradingNetworkPolicies;
 import org.inginious.grading.placement.GradingPodTemplates;
@@ -17,6 +24,9 @@ import org.inginious.grading.placement.RuntimeClasses;
 /**
  * Every object the operator would create for some environments, offline: the same pure functions
  * the reconciler calls, with images shown as written (digests are resolved in the cluster).
+ * Dockerfile environments also get their build ConfigMap and Kaniko Job, from a plan computed with
+ * what is known offline: the ConfigMaps among the manifests, and the base as written (a base
+ * environment's digest is only known in the cluster, so there the hash, and with it the names, differ).
  */
 public final class Renderer {
   public static final String NOTE_ANNOTATION = "grading.inginious.org/render-note";
@@ -24,11 +34,35 @@ public final class Renderer {
   private Renderer() {}
 
   public static List<HasMetadata> render(List<GradingEnvironment> environments, OperatorConfig config) {
+    return render(environments, List.of(), config);
+  }
+
+  /** @param configMaps ConfigMaps among the manifests, read by dockerfile builds */
+  public static List<HasMetadata> render(List<GradingEnvironment> environments, List<ConfigMap> configMaps, OperatorConfig config) {
     List<HasMetadata> objects = new ArrayList<>(RuntimeClasses.desired(config));
     for (GradingEnvironment environment : environments) {
       ResolvedRuntime runtime = ResolvedRuntime.resolve(environment.getSpec().grading, config);
       PodTemplate template = GradingPodTemplates.render(environment, imageAsWritten(environment), runtime);
-      template.getMetadata().setAnnotations(Map.of(NOTE_ANNOTATION, note(environment)));
+      String note = note(environment);
+      if (environment.getSpec().build.dockerfile != null) {
+        try {
+          DockerfilePlan plan = DockerfilePlan.of(environment, baseAsWritten(environment, environments),
+              configMapsOf(environment, configMaps), config.builds().kanikoImage());
+          String buildNote = environment.getSpec().build.base == null
+              ? "a dockerfile build as the operator starts it"
+              : "a dockerfile build; BASE_IMAGE is shown as written: in the cluster it is the base's digest, so the"
+                  + " build hash and these names differ there";
+          ConfigMap buildConfigMap = KanikoJobs.configMap(environment, plan);
+          buildConfigMap.getMetadata().setAnnotations(withNote(buildConfigMap.getMetadata().getAnnotations(), buildNote));
+          var job = KanikoJobs.job(environment, plan);
+          job.getMetadata().setAnnotations(withNote(job.getMetadata().getAnnotations(), buildNote));
+          objects.add(buildConfigMap);
+          objects.add(job);
+        } catch (ReconcileProblem problem) {
+          note += "; the build Job is not shown: " + problem.getMessage();
+        }
+      }
+      template.getMetadata().setAnnotations(Map.of(NOTE_ANNOTATION, note));
       objects.add(template);
     }
     Map<String, List<GradingEnvironment>> isolatedByNamespace = environments.stream()
@@ -36,6 +70,39 @@ public final class Renderer {
         .collect(Collectors.groupingBy(e -> e.getMetadata().getNamespace(), TreeMap::new, Collectors.toList()));
     isolatedByNamespace.forEach((namespace, owners) -> objects.add(GradingNetworkPolicies.denyAll(namespace, owners)));
     return objects;
+  }
+
+  private static Map<String, String> withNote(Map<String, String> annotations, String note) {
+    Map<String, String> all = new LinkedHashMap<>(annotations == null ? Map.of() : annotations);
+    all.put(NOTE_ANNOTATION, note);
+    return all;
+  }
+
+  /** base.image as written; a base environment's repository with a placeholder for its digest. */
+  private static Optional<String> baseAsWritten(GradingEnvironment environment, List<GradingEnvironment> environments) {
+    BaseSpec base = environment.getSpec().build.base;
+    if (base == null) {
+      return Optional.empty();
+    }
+    if (base.image != null) {
+      return Optional.of(base.image);
+    }
+    String repository = environments.stream()
+        .filter(e -> e.getMetadata().getName().equals(base.environment)
+            && e.getMetadata().getNamespace().equals(environment.getMetadata().getNamespace()))
+        .findFirst()
+        .map(Renderer::imageAsWritten)
+        .map(image -> image.replaceFirst(":<build hash>$", "").replaceFirst(":[^:/@]+$", "")) // repository, no tag
+        .orElse("<image of base environment " + base.environment + ">");
+    return Optional.of(repository + "@<digest of " + base.environment + ">");
+  }
+
+  private static Map<String, ConfigMap> configMapsOf(GradingEnvironment environment, List<ConfigMap> configMaps) {
+    Map<String, ConfigMap> byName = new LinkedHashMap<>();
+    configMaps.stream()
+        .filter(cm -> cm.getMetadata().getNamespace().equals(environment.getMetadata().getNamespace()))
+        .forEach(cm -> byName.put(cm.getMetadata().getName(), cm));
+    return byName;
   }
 
   private static String imageAsWritten(GradingEnvironment environment) {

@@ -11,6 +11,8 @@ public final class Conditions {
   public static final String READY = "Ready";
   public static final String BUILT = "Built";
   public static final String PLACED = "Placed";
+  /** Environments built on another environment: whether they are built from its current image. */
+  public static final String BASE_READY = "BaseReady";
   /** kstatus: the controller is working towards the desired state. */
   public static final String RECONCILING = "Reconciling";
   /** kstatus: the controller cannot make progress without a person. */

@@ -3,7 +3,9 @@ package org.inginious.grading.reconciler;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodTemplate;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -25,9 +27,11 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.GradingEnvironmentStatus;
 import org.inginious.grading.api.GradingEnvironmentValidator;
@@ -35,6 +39,7 @@ import org.inginious.grading.api.GradingSpec;
 import org.inginious.grading.api.Phase;
 import org.inginious.grading.build.ImageSources;
 import org.inginious.grading.build.ReconcileProblem;
+import org.inginious.grading.build.kaniko.KanikoJobs;
 import org.inginious.grading.config.OperatorConfig;
 import org.inginious.grading.placement.GradingNetworkPolicies;
 import org.inginious.grading.placement.GradingPodTemplates;
@@ -74,6 +79,8 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
   private InformerEventSource<NetworkPolicy, GradingEnvironment> networkPolicies;
   private final java.util.Map<String, Object> networkPolicyLocks = new java.util.concurrent.ConcurrentHashMap<>();
   private InformerEventSource<RuntimeClass, GradingEnvironment> runtimeClasses;
+  private InformerEventSource<Job, GradingEnvironment> buildJobs;
+  private InformerEventSource<Pod, GradingEnvironment> buildPods;
 
   /**
    * @param buildCompletions where finished in-process builds announce themselves (an event for the
@@ -124,7 +131,28 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
                 .map(ResourceID::fromResource)
                 .collect(Collectors.toSet()))
             .build(), context);
-    return List.of(configMaps, baseEnvironments, podTemplates, networkPolicies, runtimeClasses, buildCompletions);
+    // Kaniko build Jobs and their Pods (labelled by the operator; the Job controller copies the
+    // labels to the Pods): a change of either is a step of the build of the labelled environment.
+    buildJobs = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(Job.class, GradingEnvironment.class)
+            .withName("build-jobs")
+            .withLabelSelector(KanikoJobs.SELECTOR)
+            .withSecondaryToPrimaryMapper(GradingEnvironmentReconciler::buildOf)
+            .build(), context);
+    buildPods = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(Pod.class, GradingEnvironment.class)
+            .withName("build-pods")
+            .withLabelSelector(KanikoJobs.SELECTOR)
+            .withSecondaryToPrimaryMapper(GradingEnvironmentReconciler::buildOf)
+            .build(), context);
+    return List.of(configMaps, baseEnvironments, podTemplates, networkPolicies, runtimeClasses, buildJobs, buildPods,
+        buildCompletions);
+  }
+
+  private static Set<ResourceID> buildOf(HasMetadata object) {
+    Map<String, String> labels = object.getMetadata().getLabels();
+    String environment = labels == null ? null : labels.get(KanikoJobs.BUILD_OF);
+    return environment == null ? Set.of() : Set.of(new ResourceID(environment, object.getMetadata().getNamespace()));
   }
 
   private static Set<ResourceID> byIndex(EventSourceContext<GradingEnvironment> context, String index, String key) {
@@ -136,13 +164,21 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
   }
 
   private static List<String> referencedConfigMaps(GradingEnvironment environment) {
-    if (environment.getSpec() == null || environment.getSpec().build == null || environment.getSpec().build.layers == null
-        || environment.getSpec().build.layers.files == null) {
+    if (environment.getSpec() == null || environment.getSpec().build == null) {
       return List.of();
     }
-    return environment.getSpec().build.layers.files.stream()
-        .filter(f -> f.configMapRef != null && f.configMapRef.name != null)
-        .map(f -> environment.getMetadata().getNamespace() + "/" + f.configMapRef.name)
+    var build = environment.getSpec().build;
+    Stream<String> names = Stream.empty();
+    if (build.layers != null && build.layers.files != null) {
+      names = build.layers.files.stream().filter(f -> f.configMapRef != null).map(f -> f.configMapRef.name);
+    }
+    if (build.dockerfile != null) {
+      names = Stream.concat(names, Stream.of(
+          build.dockerfile.configMapRef == null ? null : build.dockerfile.configMapRef.name,
+          build.dockerfile.contextConfigMapRef == null ? null : build.dockerfile.contextConfigMapRef.name));
+    }
+    return names.filter(Objects::nonNull)
+        .map(name -> environment.getMetadata().getNamespace() + "/" + name)
         .distinct().toList();
   }
 
@@ -165,7 +201,28 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
       public Optional<ConfigMap> configMap(String namespace, String name) {
         return configMaps.get(new ResourceID(name, namespace));
       }
+
+      @Override
+      public List<Job> jobs(String namespace, String environment) {
+        return buildJobs.list(namespace, job -> isBuildOf(job, environment)).toList();
+      }
+
+      @Override
+      public List<Pod> pods(String namespace, String job) {
+        return buildPods.list(namespace, pod -> pod.getMetadata().getOwnerReferences().stream()
+            .anyMatch(ref -> "Job".equals(ref.getKind()) && job.equals(ref.getName()))).toList();
+      }
+
+      @Override
+      public List<ConfigMap> configMaps(String namespace, String environment) {
+        return configMaps.list(namespace, cm -> isBuildOf(cm, environment)
+            && KanikoJobs.COMPONENT_VALUE.equals(cm.getMetadata().getLabels().get(KanikoJobs.COMPONENT))).toList();
+      }
     };
+  }
+
+  private static boolean isBuildOf(HasMetadata object, String environment) {
+    return object.getMetadata().getLabels() != null && environment.equals(object.getMetadata().getLabels().get(KanikoJobs.BUILD_OF));
   }
 
   private static Set<ResourceID> owners(HasMetadata secondary) {
@@ -201,6 +258,9 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
     try {
       outcome = imageSources.obtain(environment, clusterView());
     } catch (ReconcileProblem problem) {
+      if (problem.reason().equals(ImageSources.BASE_NOT_FOUND) || problem.reason().equals(ImageSources.BASE_CYCLE)) {
+        status.baseReady(false, problem.reason(), problem.getMessage());
+      }
       status.built(false, problem.reason(), problem.getMessage());
       if (problem.retryable()) {
         status.retrying(problem.reason(), problem.getMessage());
@@ -209,6 +269,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
       status.stalled(problem.reason(), problem.getMessage());
       return patchIfChanged(environment, before);
     }
+    recordBase(environment, outcome, status);
     if (outcome instanceof ImageSources.Waiting waiting) {
       status.status().build = waiting.build() != null ? waiting.build() : status.status().build;
       status.waiting(waiting.phase(), waiting.reason(), waiting.message());
@@ -217,6 +278,11 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
     if (outcome instanceof ImageSources.BuildFailed failed) {
       status.status().build = failed.build();
       status.built(false, failed.reason(), failed.message());
+      if (failed.retryAfter() == null) {
+        // retried when something changes: the spec, a watched object, the failed Job deleted
+        status.stalled(failed.reason(), failed.message());
+        return patchIfChanged(environment, before);
+      }
       status.stalled(failed.reason(), failed.message() + " (retrying in " + failed.retryAfter().toSeconds() + "s)");
       return patchIfChanged(environment, before).rescheduleAfter(failed.retryAfter().isNegative() ? Duration.ZERO : failed.retryAfter());
     }
@@ -228,6 +294,28 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
 
     place(environment, available.image(), status, context);
     return patchIfChanged(environment, before);
+  }
+
+  /**
+   * Condition BaseReady, for environments built on another environment: False while the base is
+   * missing, in a cycle, rebuilding or failed (the environment then stays on its last good image),
+   * True once this environment is built from the base's current digest.
+   */
+  private static void recordBase(GradingEnvironment environment, ImageSources.Outcome outcome, StatusWriter status) {
+    var base = environment.getSpec().build.base;
+    if (base == null || base.environment == null) {
+      status.status().conditions.removeIf(c -> Conditions.BASE_READY.equals(c.getType()));
+      return;
+    }
+    if (outcome instanceof ImageSources.Available available && available.baseNotice() != null) {
+      status.baseReady(false, available.baseNotice().reason(), available.baseNotice().message());
+    } else if (outcome instanceof ImageSources.Waiting waiting
+        && (waiting.reason().equals(ImageSources.WAITING_FOR_BASE) || waiting.reason().equals(ImageSources.BASE_FAILED))) {
+      status.baseReady(false, waiting.reason(), waiting.message());
+    } else {
+      status.baseReady(true, Reasons.BASE_READY, "base environment " + environment.getMetadata().getNamespace() + "/"
+          + base.environment + " is Ready");
+    }
   }
 
   /** RuntimeClass present and compatible, then the PodTemplate and the namespace's NetworkPolicy. */
@@ -298,6 +386,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
 
   private void cleanup(GradingEnvironment environment, Context<GradingEnvironment> context) {
     imageSources.forget(ResourceID.fromResource(environment));
+    imageSources.forgetBuilds(environment, clusterView());
     String name = GradingPodTemplates.name(environment);
     podTemplates.get(new ResourceID(name, environment.getMetadata().getNamespace()))
         .filter(pt -> pt.getMetadata().getOwnerReferences().stream().map(OwnerReference::getUid)
@@ -364,6 +453,10 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
 
     void built(boolean ok, String reason, String message) {
       set(Conditions.BUILT, ok, reason, message);
+    }
+
+    void baseReady(boolean ok, String reason, String message) {
+      set(Conditions.BASE_READY, ok, reason, message);
     }
 
     void placed(boolean ok, String reason, String message) {

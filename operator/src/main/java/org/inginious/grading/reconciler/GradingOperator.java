@@ -15,6 +15,7 @@ import org.inginious.grading.build.ImageLookup;
 import org.inginious.grading.build.ImageSources;
 import org.inginious.grading.build.LayersBuilds;
 import org.inginious.grading.build.jib.JibImageBuilder;
+import org.inginious.grading.build.kaniko.KanikoBuilds;
 import org.inginious.grading.build.PrebuiltImages;
 import org.inginious.grading.build.RegistrySecrets;
 import org.inginious.grading.build.registry.ImageResolver;
@@ -84,8 +85,9 @@ public final class GradingOperator implements AutoCloseable {
                 settings.tarOutput()),
         config.builds().jib().maxConcurrent(), buildCompletions::propagateEvent, clock,
         settings.initialRetry(), settings.maxRetry(), builds);
+    KanikoBuilds kanikoBuilds = new KanikoBuilds(client, config.builds(), builds);
     ImageSources imageSources = new ImageSources(
-        new PrebuiltImages(images, secrets), images, secrets, layersBuilds, clock);
+        new PrebuiltImages(images, secrets), images, secrets, layersBuilds, kanikoBuilds, clock);
     GradingEnvironmentReconciler reconciler = new GradingEnvironmentReconciler(
         config, imageSources, buildCompletions, new Backoff(settings.initialRetry(), settings.maxRetry()), clock);
     GenericRetry retry = new GenericRetry()

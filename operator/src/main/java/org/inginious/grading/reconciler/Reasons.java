@@ -4,6 +4,7 @@ package org.inginious.grading.reconciler;
 public final class Reasons {
   public static final String PLACED = "Placed";
   public static final String RESOLVED = "Resolved";
+  public static final String BASE_READY = "BaseReady";
   public static final String INVALID_SPEC = "InvalidSpec";
   public static final String BUILD_SOURCE_NOT_SUPPORTED = "BuildSourceNotSupported";
   public static final String LABEL_MISMATCH = "LabelMismatch";

@@ -84,7 +84,7 @@ class LeaderElectionTest {
         .withNewSpec().withNamespace(LEASE_NAMESPACE).endSpec()
         .withNewStatus().withIncomplete(false)
         .addToResourceRules(new ResourceRuleBuilder() // geo.rbac.leaderElectionRules in the chart
-            .withApiGroups("coordination.k8s.io").withResources("leases").withVerbs("get", "create", "update").build())
+            .withApiGroups("coordination.k8s.io").withResources("leases").withVerbs("get", "create", "update", "patch").build())
         .endStatus()
         .build();
   }
