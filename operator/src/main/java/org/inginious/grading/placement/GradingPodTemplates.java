@@ -122,7 +122,8 @@ public final class GradingPodTemplates {
         .build();
   }
 
-  static OwnerReference ownerReference(GradingEnvironment environment) {
+  /** The environment as controlling owner: what it creates is garbage-collected with it. */
+  public static OwnerReference ownerReference(GradingEnvironment environment) {
     return new OwnerReferenceBuilder()
         .withApiVersion(environment.getApiVersion())
         .withKind(environment.getKind())

@@ -8,8 +8,6 @@ import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
@@ -26,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import org.inginious.grading.api.GradingEnvironment;
+import org.inginious.grading.placement.GradingPodTemplates;
 import org.inginious.grading.build.BuildHash;
 import org.inginious.grading.placement.Labels;
 
@@ -87,18 +86,7 @@ public final class KanikoJobs {
         .withNamespace(environment.getMetadata().getNamespace())
         .withLabels(labels(environment))
         .withAnnotations(Map.of(HASH_ANNOTATION, plan.hash(), DESTINATION_ANNOTATION, plan.destination()))
-        .withOwnerReferences(ownerReference(environment))
-        .build();
-  }
-
-  static OwnerReference ownerReference(GradingEnvironment environment) {
-    return new OwnerReferenceBuilder()
-        .withApiVersion(environment.getApiVersion())
-        .withKind(environment.getKind())
-        .withName(environment.getMetadata().getName())
-        .withUid(environment.getMetadata().getUid())
-        .withController(true)
-        .withBlockOwnerDeletion(true)
+        .withOwnerReferences(GradingPodTemplates.ownerReference(environment))
         .build();
   }
 
