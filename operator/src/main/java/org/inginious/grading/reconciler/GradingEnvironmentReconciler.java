@@ -28,15 +28,14 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.inginious.grading.api.GradingEnvironment;
-import org.inginious.grading.api.GradingEnvironmentStatus;
 import org.inginious.grading.api.GradingEnvironmentValidator;
 import org.inginious.grading.api.GradingSpec;
-import org.inginious.grading.api.Phase;
 import org.inginious.grading.build.ImageSources;
 import org.inginious.grading.build.ReconcileProblem;
 import org.inginious.grading.build.kaniko.KanikoJobs;
@@ -77,7 +76,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
   private InformerEventSource<GradingEnvironment, GradingEnvironment> baseEnvironments;
   private InformerEventSource<PodTemplate, GradingEnvironment> podTemplates;
   private InformerEventSource<NetworkPolicy, GradingEnvironment> networkPolicies;
-  private final java.util.Map<String, Object> networkPolicyLocks = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Object> networkPolicyLocks = new ConcurrentHashMap<>();
   private InformerEventSource<RuntimeClass, GradingEnvironment> runtimeClasses;
   private InformerEventSource<Job, GradingEnvironment> buildJobs;
   private InformerEventSource<Pod, GradingEnvironment> buildPods;
@@ -424,87 +423,5 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
 
   private String now() {
     return Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
-  }
-
-  /** Status changes for one reconcile; conditions keep their lastTransitionTime unless they flip. */
-  static final class StatusWriter {
-    private final GradingEnvironmentStatus status;
-    private final Long generation;
-    private final String now;
-    private String lastMessage;
-
-    StatusWriter(GradingEnvironment environment, String now) {
-      if (environment.getStatus() == null) {
-        environment.setStatus(new GradingEnvironmentStatus());
-      }
-      this.status = environment.getStatus();
-      this.generation = environment.getMetadata().getGeneration();
-      this.now = now;
-      status.observedGeneration = generation;
-    }
-
-    GradingEnvironmentStatus status() {
-      return status;
-    }
-
-    String lastMessage() {
-      return lastMessage;
-    }
-
-    void built(boolean ok, String reason, String message) {
-      set(Conditions.BUILT, ok, reason, message);
-    }
-
-    void baseReady(boolean ok, String reason, String message) {
-      set(Conditions.BASE_READY, ok, reason, message);
-    }
-
-    void placed(boolean ok, String reason, String message) {
-      lastMessage = message;
-      set(Conditions.PLACED, ok, reason, message);
-    }
-
-    void ready() {
-      status.phase = Phase.Ready;
-      set(Conditions.READY, true, Reasons.PLACED, lastMessage);
-      set(Conditions.RECONCILING, false, Reasons.PLACED, "");
-      set(Conditions.STALLED, false, Reasons.PLACED, "");
-    }
-
-    /** Progressing on its own: a build runs, or a base environment is not ready yet (events follow). */
-    void waiting(Phase phase, String reason, String message) {
-      status.phase = phase;
-      set(Conditions.READY, false, reason, message);
-      set(Conditions.RECONCILING, true, reason, message);
-      set(Conditions.STALLED, false, reason, "");
-    }
-
-    /** A person must act: the spec, a Secret, a RuntimeClass, the image. */
-    void stalled(String reason, String message) {
-      status.phase = Reasons.RUNTIME_CLASS_MISSING.equals(reason) ? Phase.Pending : Phase.Failed;
-      set(Conditions.READY, false, reason, message);
-      set(Conditions.RECONCILING, false, reason, "");
-      set(Conditions.STALLED, true, reason, message);
-    }
-
-    /** When the current run of transient failures began: the Reconciling condition's transition. */
-    Instant retryingSince() {
-      return Conditions.find(status.conditions, Conditions.RECONCILING)
-          .filter(c -> "True".equals(c.getStatus()))
-          .map(c -> Instant.parse(c.getLastTransitionTime()))
-          .orElse(Instant.parse(now));
-    }
-
-    /** Transient: retried with backoff. */
-    void retrying(String reason, String message) {
-      status.phase = Phase.Pending;
-      set(Conditions.READY, false, reason, message);
-      set(Conditions.RECONCILING, true, reason, message + " (retrying with backoff)");
-      set(Conditions.STALLED, false, reason, "");
-    }
-
-    private void set(String type, boolean ok, String reason, String message) {
-      Conditions.set(status.conditions, type, ok, reason, message, generation, now);
-    }
   }
 }

@@ -1,0 +1,88 @@
+package org.inginious.grading.reconciler;
+
+import java.time.Instant;
+import org.inginious.grading.api.GradingEnvironment;
+import org.inginious.grading.api.GradingEnvironmentStatus;
+import org.inginious.grading.api.Phase;
+
+/** Status changes for one reconcile; conditions keep their lastTransitionTime unless they flip. */
+final class StatusWriter {
+  private final GradingEnvironmentStatus status;
+  private final Long generation;
+  private final String now;
+  private String lastMessage;
+
+  StatusWriter(GradingEnvironment environment, String now) {
+    if (environment.getStatus() == null) {
+      environment.setStatus(new GradingEnvironmentStatus());
+    }
+    this.status = environment.getStatus();
+    this.generation = environment.getMetadata().getGeneration();
+    this.now = now;
+    status.observedGeneration = generation;
+  }
+
+  GradingEnvironmentStatus status() {
+    return status;
+  }
+
+  String lastMessage() {
+    return lastMessage;
+  }
+
+  void built(boolean ok, String reason, String message) {
+    set(Conditions.BUILT, ok, reason, message);
+  }
+
+  void baseReady(boolean ok, String reason, String message) {
+    set(Conditions.BASE_READY, ok, reason, message);
+  }
+
+  void placed(boolean ok, String reason, String message) {
+    lastMessage = message;
+    set(Conditions.PLACED, ok, reason, message);
+  }
+
+  void ready() {
+    status.phase = Phase.Ready;
+    set(Conditions.READY, true, Reasons.PLACED, lastMessage);
+    set(Conditions.RECONCILING, false, Reasons.PLACED, "");
+    set(Conditions.STALLED, false, Reasons.PLACED, "");
+  }
+
+  /** Progressing on its own: a build runs, or a base environment is not ready yet (events follow). */
+  void waiting(Phase phase, String reason, String message) {
+    status.phase = phase;
+    set(Conditions.READY, false, reason, message);
+    set(Conditions.RECONCILING, true, reason, message);
+    set(Conditions.STALLED, false, reason, "");
+  }
+
+  /** A person must act: the spec, a Secret, a RuntimeClass, the image. */
+  void stalled(String reason, String message) {
+    status.phase = Reasons.RUNTIME_CLASS_MISSING.equals(reason) ? Phase.Pending : Phase.Failed;
+    set(Conditions.READY, false, reason, message);
+    set(Conditions.RECONCILING, false, reason, "");
+    set(Conditions.STALLED, true, reason, message);
+  }
+
+  /** When the current run of transient failures began: the Reconciling condition's transition. */
+  Instant retryingSince() {
+    return Conditions.find(status.conditions, Conditions.RECONCILING)
+        .filter(c -> "True".equals(c.getStatus()))
+        .map(c -> Instant.parse(c.getLastTransitionTime()))
+        .orElse(Instant.parse(now));
+  }
+
+  /** Transient: retried with backoff. */
+  void retrying(String reason, String message) {
+    status.phase = Phase.Pending;
+    set(Conditions.READY, false, reason, message);
+    set(Conditions.RECONCILING, true, reason, message + " (retrying with backoff)");
+    set(Conditions.STALLED, false, reason, "");
+  }
+
+  private void set(String type, boolean ok, String reason, String message) {
+    Conditions.set(status.conditions, type, ok, reason, message, generation, now);
+  }
+}
