@@ -11,7 +11,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Group(GradingEnvironment.GROUP)
 @Version(GradingEnvironment.VERSION)
 @ShortNames({"genv", "genvs"})
-@AdditionalPrinterColumn(name = "Environment", jsonPath = ".spec.environmentName", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Environment", jsonPath = ".status.environmentName", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Runtime", jsonPath = ".status.runtimeClassName", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Image", jsonPath = ".status.image", type = AdditionalPrinterColumn.Type.STRING)

@@ -9,6 +9,8 @@ import java.util.List;
 public class GradingEnvironmentStatus {
   public Long observedGeneration;
   public Phase phase;
+  /** The environment id in effect (spec.environmentName, else metadata.name), for `kubectl get`. */
+  public String environmentName;
   /** repository@sha256:... */
   public String image;
   /** Hash of every build input, the base digest included. */

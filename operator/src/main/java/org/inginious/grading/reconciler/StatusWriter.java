@@ -20,6 +20,7 @@ final class StatusWriter {
     this.generation = environment.getMetadata().getGeneration();
     this.now = now;
     status.observedGeneration = generation;
+    status.environmentName = environment.environmentName();
   }
 
   GradingEnvironmentStatus status() {

@@ -101,6 +101,7 @@ class PrebuiltEnvironmentOperatorTest {
     assertThat(env.getStatus().image).isEqualTo(registry.host() + "/inginious/env-php@" + phpDigest);
     assertThat(env.getStatus().runtimeClassName).isEqualTo("runc");
     assertThat(env.getStatus().podTemplate).isEqualTo("php-grading");
+    assertThat(env.getStatus().environmentName).as("defaulted from metadata.name").isEqualTo("php");
     assertThat(env.getStatus().observedGeneration).isEqualTo(env.getMetadata().getGeneration());
     assertThat(condition(env, Conditions.READY).getStatus()).isEqualTo("True");
     assertThat(condition(env, Conditions.READY).getObservedGeneration()).isEqualTo(env.getMetadata().getGeneration());
