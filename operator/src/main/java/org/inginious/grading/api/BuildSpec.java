@@ -6,6 +6,9 @@ import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
@@ -37,4 +40,18 @@ public class BuildSpec {
 
   @JsonPropertyDescription("Resources of build Jobs.")
   public ResourceRequirements resources;
+
+  /** Names of the ConfigMaps a build reads (layers files, Dockerfile, build context), once each. */
+  public List<String> configMapNames() {
+    Stream<String> names = Stream.empty();
+    if (layers != null && layers.files != null) {
+      names = layers.files.stream().filter(f -> f.configMapRef != null).map(f -> f.configMapRef.name);
+    }
+    if (dockerfile != null) {
+      names = Stream.concat(names, Stream.of(
+          dockerfile.configMapRef == null ? null : dockerfile.configMapRef.name,
+          dockerfile.contextConfigMapRef == null ? null : dockerfile.contextConfigMapRef.name));
+    }
+    return names.filter(Objects::nonNull).distinct().toList();
+  }
 }

@@ -38,6 +38,11 @@ public final class BuildHash {
     return hex(hash).substring(0, 16);
   }
 
+  /** The name of a build: `<env>-build-<hash8>` (the Kaniko Job and ConfigMap are called so too). */
+  public static String buildName(org.inginious.grading.api.GradingEnvironment environment, String hash) {
+    return environment.getMetadata().getName() + "-build-" + short8(hash);
+  }
+
   /** The suffix of build object names (`<env>-build-<hash8>`). */
   public static String short8(String hash) {
     return hex(hash).substring(0, 8);

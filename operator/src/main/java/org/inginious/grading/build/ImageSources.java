@@ -15,16 +15,15 @@ import java.util.Optional;
 import java.util.Set;
 import org.inginious.grading.api.BaseSpec;
 import org.inginious.grading.api.BuildStatus;
-import org.inginious.grading.api.DockerfileBuild;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.GradingEnvironmentStatus;
-import org.inginious.grading.api.LayerFiles;
 import org.inginious.grading.api.Phase;
 import org.inginious.grading.build.jib.LayersBuildRequest;
 import org.inginious.grading.build.kaniko.BuildProgress;
 import org.inginious.grading.build.kaniko.DockerfilePlan;
 import org.inginious.grading.build.kaniko.KanikoBuilds;
 import org.inginious.grading.build.kaniko.KanikoJobs;
+import org.inginious.grading.build.registry.RegistryException;
 import org.inginious.grading.build.registry.ResolvedImage;
 
 /**
@@ -102,12 +101,6 @@ public class ImageSources {
   private final KanikoBuilds kanikoBuilds;
   private final Clock clock;
 
-  /** Without Kaniko: dockerfile builds are reported as not supported. */
-  public ImageSources(PrebuiltImages prebuiltImages, ImageLookup images, RegistrySecrets secrets, LayersBuilds layersBuilds,
-      Clock clock) {
-    this(prebuiltImages, images, secrets, layersBuilds, null, clock);
-  }
-
   public ImageSources(PrebuiltImages prebuiltImages, ImageLookup images, RegistrySecrets secrets, LayersBuilds layersBuilds,
       KanikoBuilds kanikoBuilds, Clock clock) {
     this.prebuiltImages = prebuiltImages;
@@ -127,11 +120,8 @@ public class ImageSources {
     if (environment.getSpec().build.layers != null) {
       return layers(environment, cluster);
     }
-    if (environment.getSpec().build.dockerfile != null && kanikoBuilds != null) {
-      return dockerfile(environment, cluster);
-    }
-    throw new ReconcileProblem("BuildSourceNotSupported",
-        "spec.build.dockerfile builds are not supported by this operator version yet; use spec.build.layers or prebuilt", false);
+    // the validator has made sure exactly one source is set
+    return dockerfile(environment, cluster);
   }
 
   private Outcome layers(GradingEnvironment environment, ClusterView cluster) throws ReconcileProblem {
@@ -141,9 +131,9 @@ public class ImageSources {
     }
     LayersPlan plan = LayersPlan.of(environment, base.pinned(), configMaps(environment, cluster));
     GradingEnvironmentStatus status = environment.getStatus();
-    String buildName = buildName(environment, plan.hash());
-    if (status != null && plan.hash().equals(status.buildHash) && status.image != null) {
-      return new Available(status.image, plan.hash(), BUILT, "built " + status.image + " (inputs unchanged)", status.build);
+    String buildName = BuildHash.buildName(environment, plan.hash());
+    if (alreadyBuilt(status, plan.hash())) {
+      return unchanged(status);
     }
     ResourceID id = ResourceID.fromResource(environment);
     Optional<LayersBuilds.State> state = layersBuilds.state(id, plan.hash());
@@ -163,13 +153,13 @@ public class ImageSources {
           Duration.between(clock.instant(), failed.retryAt()));
     }
     return new Waiting(Phase.Building, BUILDING,
-        "building " + plan.target() + (status != null && status.image != null ? "; grading pods keep using " + status.image : ""),
+        "building " + plan.target() + keepingLastImage(status),
         build(buildName, current.startTime(), null, BUILDING, "jib build running"));
   }
 
   private Outcome dockerfile(GradingEnvironment environment, ClusterView cluster) throws ReconcileProblem {
     String name = environment.getMetadata().getName();
-    if (KanikoJobs.name(environment, "0".repeat(64)).length() > KanikoJobs.MAX_NAME) {
+    if (BuildHash.buildName(environment, "0".repeat(64)).length() > KanikoJobs.MAX_NAME) {
       throw new ReconcileProblem(NAME_TOO_LONG, "metadata.name: '" + name + "' is too long for a build Job name (<name>-build-"
           + "<hash8> must fit in " + KanikoJobs.MAX_NAME + " characters; use at most "
           + (KanikoJobs.MAX_NAME - "-build-".length() - 8) + ")", false);
@@ -178,14 +168,14 @@ public class ImageSources {
     if (base.waiting() != null) {
       return base.waiting();
     }
-    DockerfilePlan plan = DockerfilePlan.of(environment, base.pinned(), dockerfileConfigMaps(environment, cluster),
+    DockerfilePlan plan = DockerfilePlan.of(environment, base.pinned(), configMaps(environment, cluster),
         kanikoBuilds.executorImage());
     kanikoBuilds.pruneHistory(environment, plan.hash(), cluster);
     GradingEnvironmentStatus status = environment.getStatus();
-    if (status != null && plan.hash().equals(status.buildHash) && status.image != null) {
-      return new Available(status.image, plan.hash(), BUILT, "built " + status.image + " (inputs unchanged)", status.build);
+    if (alreadyBuilt(status, plan.hash())) {
+      return unchanged(status);
     }
-    String buildName = KanikoJobs.name(environment, plan.hash());
+    String buildName = BuildHash.buildName(environment, plan.hash());
     BuildProgress.State state = kanikoBuilds.build(environment, plan, cluster);
     if (state instanceof BuildProgress.Succeeded done) {
       return new Available(done.image(), plan.hash(), BUILT, "built " + done.image() + " with Kaniko Job " + buildName + " in "
@@ -195,27 +185,12 @@ public class ImageSources {
     if (state instanceof BuildProgress.Failed failed) {
       BuildStatus build = build(buildName, failed.startTime(), failed.completionTime(), failed.reason(), failed.message());
       build.logTail = failed.logTail();
-      String keep = status != null && status.image != null ? "; grading pods keep using " + status.image : "";
-      return new BuildFailed(failed.reason(), failed.message() + keep, build, null);
+      return new BuildFailed(failed.reason(), failed.message() + keepingLastImage(status), build, null);
     }
     BuildProgress.Running running = (BuildProgress.Running) state;
     return new Waiting(Phase.Building, BUILDING,
-        running.message() + (status != null && status.image != null ? "; grading pods keep using " + status.image : ""),
+        running.message() + keepingLastImage(status),
         build(buildName, running.startTime(), null, BUILDING, running.message()));
-  }
-
-  private static Map<String, ConfigMap> dockerfileConfigMaps(GradingEnvironment environment, ClusterView cluster) {
-    Map<String, ConfigMap> found = new LinkedHashMap<>();
-    DockerfileBuild dockerfile = environment.getSpec().build.dockerfile;
-    String namespace = environment.getMetadata().getNamespace();
-    if (dockerfile.configMapRef != null && dockerfile.configMapRef.name != null) {
-      cluster.configMap(namespace, dockerfile.configMapRef.name).ifPresent(cm -> found.put(dockerfile.configMapRef.name, cm));
-    }
-    if (dockerfile.contextConfigMapRef != null && dockerfile.contextConfigMapRef.name != null) {
-      cluster.configMap(namespace, dockerfile.contextConfigMapRef.name)
-          .ifPresent(cm -> found.put(dockerfile.contextConfigMapRef.name, cm));
-    }
-    return found;
   }
 
   private LayersBuildRequest request(GradingEnvironment environment, LayersPlan plan) throws ReconcileProblem {
@@ -227,20 +202,26 @@ public class ImageSources {
         secrets.pushCredentials(environment), insecure, plan.timeout());
   }
 
-  /** The environment is gone: stop its build. */
-  public void forget(ResourceID environment) {
-    layersBuilds.forget(environment);
+  /**
+   * The environment is gone: stop its in-process build, and delete its build Jobs and ConfigMaps at
+   * once (the garbage collector would too).
+   */
+  public void forget(GradingEnvironment environment, ClusterView cluster) {
+    layersBuilds.forget(ResourceID.fromResource(environment));
+    kanikoBuilds.forget(environment, cluster);
   }
 
-  /** The environment is gone: delete its build Jobs and ConfigMaps at once (the garbage collector would too). */
-  public void forgetBuilds(GradingEnvironment environment, ClusterView cluster) {
-    if (kanikoBuilds != null) {
-      kanikoBuilds.forget(environment, cluster);
-    }
+  /** Built from exactly these inputs already (also before an operator restart): never again. */
+  private static boolean alreadyBuilt(GradingEnvironmentStatus status, String hash) {
+    return status != null && hash.equals(status.buildHash) && status.image != null;
   }
 
-  public static String buildName(GradingEnvironment environment, String hash) {
-    return environment.getMetadata().getName() + "-build-" + BuildHash.short8(hash);
+  private static Available unchanged(GradingEnvironmentStatus status) {
+    return new Available(status.image, status.buildHash, BUILT, "built " + status.image + " (inputs unchanged)", status.build);
+  }
+
+  private static String keepingLastImage(GradingEnvironmentStatus status) {
+    return status != null && status.image != null ? "; grading pods keep using " + status.image : "";
   }
 
   private static BuildStatus build(String name, Instant start, Instant completion, String reason, String message) {
@@ -267,7 +248,7 @@ public class ImageSources {
         ResolvedImage image = images.resolve(base.image, credentials, environment.getSpec().image.isInsecure(), "spec.build.base.image");
         return new Base(Optional.of(image.pinnedReference()), null);
       } catch (ReconcileProblem problem) {
-        if (problem.reason().equals("ImageNotFound")) {
+        if (problem.reason().equals(RegistryException.Reason.IMAGE_NOT_FOUND.conditionReason())) {
           throw new ReconcileProblem(BASE_IMAGE_NOT_FOUND, problem.getMessage(), true);
         }
         throw problem;
@@ -327,12 +308,11 @@ public class ImageSources {
     throw new ReconcileProblem(BASE_CYCLE, "spec.build.base.environment: the chain of bases is longer than " + MAX_CHAIN, false);
   }
 
+  /** The ConfigMaps the build reads, by name; absent ones are left out (the plan reports them). */
   private static Map<String, ConfigMap> configMaps(GradingEnvironment environment, ClusterView cluster) {
     Map<String, ConfigMap> found = new LinkedHashMap<>();
-    var layers = environment.getSpec().build.layers;
-    for (LayerFiles files : layers.files == null ? java.util.List.<LayerFiles>of() : layers.files) {
-      cluster.configMap(environment.getMetadata().getNamespace(), files.configMapRef.name)
-          .ifPresent(cm -> found.put(files.configMapRef.name, cm));
+    for (String name : environment.getSpec().build.configMapNames()) {
+      cluster.configMap(environment.getMetadata().getNamespace(), name).ifPresent(cm -> found.put(name, cm));
     }
     return found;
   }

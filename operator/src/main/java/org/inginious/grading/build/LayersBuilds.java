@@ -40,14 +40,14 @@ public class LayersBuilds implements AutoCloseable {
   public record Failed(String hash, Instant startTime, Instant completionTime, String reason, String message, Instant retryAt)
       implements State {}
 
-  private record Entry(State state, Future<?> future, int failures) {}
+  /** @param failingSince start of the first failed attempt of this hash in a row (null: not failing) */
+  private record Entry(State state, Future<?> future, Instant failingSince) {}
 
   private final JibImageBuilder builder;
   private final ExecutorService pool;
   private final Consumer<ResourceID> onCompletion;
   private final Clock clock;
-  private final Duration initialRetry;
-  private final Duration maxRetry;
+  private final Backoff retries;
   private final Map<ResourceID, Entry> builds = new ConcurrentHashMap<>();
   private final BuildListener listener;
 
@@ -59,7 +59,7 @@ public class LayersBuilds implements AutoCloseable {
   }
 
   public LayersBuilds(JibImageBuilder builder, int maxConcurrent, Consumer<ResourceID> onCompletion, Clock clock,
-      Duration initialRetry, Duration maxRetry, BuildListener listener) {
+      Backoff retries, BuildListener listener) {
     this.builder = builder;
     AtomicInteger threads = new AtomicInteger();
     this.pool = Executors.newFixedThreadPool(maxConcurrent, r -> {
@@ -69,8 +69,7 @@ public class LayersBuilds implements AutoCloseable {
     });
     this.onCompletion = onCompletion;
     this.clock = clock;
-    this.initialRetry = initialRetry;
-    this.maxRetry = maxRetry;
+    this.retries = retries;
     this.listener = listener;
   }
 
@@ -83,7 +82,7 @@ public class LayersBuilds implements AutoCloseable {
   /** Starts a build; one of another hash still running for the environment is cancelled. */
   public synchronized State start(ResourceID environment, LayersBuildRequest request, String hash) {
     Entry previous = builds.get(environment);
-    int failures = 0;
+    Instant failingSince = null;
     if (previous != null) {
       if (previous.state() instanceof Running && previous.state().hash().equals(hash)) {
         return previous.state();
@@ -93,31 +92,30 @@ public class LayersBuilds implements AutoCloseable {
         previous.future().cancel(true);
       }
       if (previous.state() instanceof Failed && previous.state().hash().equals(hash)) {
-        failures = previous.failures();
+        failingSince = previous.failingSince();
       }
     }
     Instant start = clock.instant();
     Running running = new Running(hash, start);
-    int failuresSoFar = failures;
-    Future<?> future = pool.submit(() -> run(environment, request, running, failuresSoFar));
-    builds.put(environment, new Entry(running, future, failures));
+    Instant since = failingSince;
+    Future<?> future = pool.submit(() -> run(environment, request, running, since));
+    builds.put(environment, new Entry(running, future, failingSince));
     return running;
   }
 
-  private void run(ResourceID environment, LayersBuildRequest request, Running running, int failuresSoFar) {
+  private void run(ResourceID environment, LayersBuildRequest request, Running running, Instant failingSince) {
     State outcome;
-    int failures = failuresSoFar;
+    // a failure continues the run of failures of this hash, or starts one with this attempt
+    Instant failing = failingSince != null ? failingSince : running.startTime();
     try {
       BuildResult result = builder.build(request);
       outcome = new Succeeded(running.hash(), running.startTime(), clock.instant(), result);
-      failures = 0;
+      failing = null;
     } catch (BuildFailure e) {
-      failures++;
-      outcome = failed(running, e.reason().conditionReason(), e.getMessage(), failures);
+      outcome = failed(running, e.reason().conditionReason(), e.getMessage(), failing);
     } catch (RuntimeException e) {
-      failures++;
       LOG.warn("Build of {} failed unexpectedly", environment, e);
-      outcome = failed(running, "BuildFailed", String.valueOf(e.getMessage()), failures);
+      outcome = failed(running, BuildFailure.Reason.BUILD_FAILED.conditionReason(), String.valueOf(e.getMessage()), failing);
     }
     if (Thread.currentThread().isInterrupted()) {
       return; // superseded: the newer build owns the entry
@@ -127,22 +125,17 @@ public class LayersBuilds implements AutoCloseable {
       if (current == null || current.state() != running) {
         return;
       }
-      builds.put(environment, new Entry(outcome, null, failures));
+      builds.put(environment, new Entry(outcome, null, failing));
     }
     listener.finished("jib", outcome instanceof Succeeded ? "succeeded"
-        : "BuildTimeout".equals(((Failed) outcome).reason()) ? "timeout" : "failed",
+        : BuildFailure.Reason.BUILD_TIMEOUT.conditionReason().equals(((Failed) outcome).reason()) ? "timeout" : "failed",
         Duration.between(running.startTime(), clock.instant()));
     onCompletion.accept(environment);
   }
 
-  private Failed failed(Running running, String reason, String message, int failures) {
+  private Failed failed(Running running, String reason, String message, Instant failingSince) {
     Instant now = clock.instant();
-    long factor = 1L << Math.min(failures - 1, 20);
-    Duration delay = initialRetry.multipliedBy(factor);
-    if (delay.compareTo(maxRetry) > 0) {
-      delay = maxRetry;
-    }
-    return new Failed(running.hash(), running.startTime(), now, reason, message, now.plus(delay));
+    return new Failed(running.hash(), running.startTime(), now, reason, message, now.plus(retries.next(failingSince, now)));
   }
 
   /** The environment is gone: cancel its build and forget it. */

@@ -12,6 +12,7 @@ import org.inginious.grading.api.ImageSpec;
 import org.inginious.grading.api.SecretReference;
 import org.inginious.grading.build.registry.DockerConfigJson;
 import org.inginious.grading.build.registry.RegistryCredentials;
+import org.inginious.grading.build.registry.RegistryException;
 
 /** Registry credentials from kubernetes.io/dockerconfigjson Secrets; their content never reaches a message. */
 public final class RegistrySecrets {
@@ -47,7 +48,7 @@ public final class RegistrySecrets {
     try {
       return ImageReference.parse(reference).getRegistry();
     } catch (InvalidImageReferenceException e) {
-      throw new ReconcileProblem("InvalidImageReference", field + ": '" + reference + "' is not a valid image reference", false);
+      throw new ReconcileProblem(RegistryException.Reason.INVALID_REFERENCE.conditionReason(), field + ": '" + reference + "' is not a valid image reference", false);
     }
   }
 

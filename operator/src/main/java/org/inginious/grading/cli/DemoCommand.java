@@ -28,7 +28,9 @@ import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.ImageSpec;
 import org.inginious.grading.api.Phase;
 import org.inginious.grading.config.OperatorConfig;
+import org.inginious.grading.build.registry.RegistryException;
 import org.inginious.grading.reconciler.GradingOperator;
+import org.inginious.grading.reconciler.Reasons;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -182,7 +184,8 @@ public class DemoCommand implements Callable<Integer> {
     }
     // Pending on a registry we cannot reach from here is as far as the demo gets.
     return status.phase == Phase.Pending && ready(environment).map(c -> c.getReason().startsWith("Registry")
-        || c.getReason().equals("ImageNotFound") || c.getReason().equals("RuntimeClassMissing")).orElse(false);
+        || c.getReason().equals(RegistryException.Reason.IMAGE_NOT_FOUND.conditionReason())
+        || c.getReason().equals(Reasons.RUNTIME_CLASS_MISSING)).orElse(false);
   }
 
   private static java.util.Optional<Condition> ready(GradingEnvironment environment) {

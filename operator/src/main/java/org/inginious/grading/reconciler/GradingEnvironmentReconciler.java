@@ -32,10 +32,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.GradingEnvironmentValidator;
 import org.inginious.grading.api.GradingSpec;
+import org.inginious.grading.build.Backoff;
 import org.inginious.grading.build.ImageSources;
 import org.inginious.grading.build.ReconcileProblem;
 import org.inginious.grading.build.kaniko.KanikoJobs;
@@ -166,19 +166,9 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
     if (environment.getSpec() == null || environment.getSpec().build == null) {
       return List.of();
     }
-    var build = environment.getSpec().build;
-    Stream<String> names = Stream.empty();
-    if (build.layers != null && build.layers.files != null) {
-      names = build.layers.files.stream().filter(f -> f.configMapRef != null).map(f -> f.configMapRef.name);
-    }
-    if (build.dockerfile != null) {
-      names = Stream.concat(names, Stream.of(
-          build.dockerfile.configMapRef == null ? null : build.dockerfile.configMapRef.name,
-          build.dockerfile.contextConfigMapRef == null ? null : build.dockerfile.contextConfigMapRef.name));
-    }
-    return names.filter(Objects::nonNull)
+    return environment.getSpec().build.configMapNames().stream()
         .map(name -> environment.getMetadata().getNamespace() + "/" + name)
-        .distinct().toList();
+        .toList();
   }
 
   private static List<String> baseEnvironmentKey(GradingEnvironment environment) {
@@ -384,8 +374,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
   }
 
   private void cleanup(GradingEnvironment environment, Context<GradingEnvironment> context) {
-    imageSources.forget(ResourceID.fromResource(environment));
-    imageSources.forgetBuilds(environment, clusterView());
+    imageSources.forget(environment, clusterView());
     String name = GradingPodTemplates.name(environment);
     podTemplates.get(new ResourceID(name, environment.getMetadata().getNamespace()))
         .filter(pt -> pt.getMetadata().getOwnerReferences().stream().map(OwnerReference::getUid)

@@ -11,6 +11,7 @@ import java.util.Set;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import java.nio.file.Path;
 import org.inginious.grading.api.GradingEnvironment;
+import org.inginious.grading.build.Backoff;
 import org.inginious.grading.build.ImageLookup;
 import org.inginious.grading.build.ImageSources;
 import org.inginious.grading.build.LayersBuilds;
@@ -76,6 +77,7 @@ public final class GradingOperator implements AutoCloseable {
     Clock clock = Clock.systemUTC();
     ImageLookup images = new ImageLookup(new ImageResolver(), clock, settings.resolutionCache());
     RegistrySecrets secrets = new RegistrySecrets(client);
+    Backoff backoff = new Backoff(settings.initialRetry(), settings.maxRetry());
     SimpleInboundEventSource<GradingEnvironment> buildCompletions = new SimpleInboundEventSource<>("build-completions");
     Path jibCache = Path.of(config.builds().jib().cacheDir());
     this.layersBuilds = new LayersBuilds(
@@ -84,12 +86,12 @@ public final class GradingOperator implements AutoCloseable {
             : JibImageBuilder.writingTarballs(jibCache.resolve("base-layers"), jibCache.resolve("application-layers"),
                 settings.tarOutput()),
         config.builds().jib().maxConcurrent(), buildCompletions::propagateEvent, clock,
-        settings.initialRetry(), settings.maxRetry(), builds);
+        backoff, builds);
     KanikoBuilds kanikoBuilds = new KanikoBuilds(client, config.builds(), builds);
     ImageSources imageSources = new ImageSources(
         new PrebuiltImages(images, secrets), images, secrets, layersBuilds, kanikoBuilds, clock);
     GradingEnvironmentReconciler reconciler = new GradingEnvironmentReconciler(
-        config, imageSources, buildCompletions, new Backoff(settings.initialRetry(), settings.maxRetry()), clock);
+        config, imageSources, buildCompletions, backoff, clock);
     GenericRetry retry = new GenericRetry()
         .setInitialInterval(settings.initialRetry().toMillis())
         .setIntervalMultiplier(2)

@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.inginious.grading.api.GradingEnvironment;
+import org.inginious.grading.build.BuildHash;
 import org.inginious.grading.build.LayersBuilds;
 import org.inginious.grading.config.BuildsConfig;
 import org.slf4j.Logger;
@@ -67,7 +68,7 @@ public class KanikoBuilds {
    */
   public BuildProgress.State build(GradingEnvironment environment, DockerfilePlan plan, BuildObjects cluster) {
     String namespace = environment.getMetadata().getNamespace();
-    String name = KanikoJobs.name(environment, plan.hash());
+    String name = BuildHash.buildName(environment, plan.hash());
     List<Job> jobs = ownJobs(environment, cluster);
     for (Job job : jobs) {
       if (!job.getMetadata().getName().equals(name) && !BuildProgress.finished(job) && job.getMetadata().getDeletionTimestamp() == null) {
@@ -88,7 +89,7 @@ public class KanikoBuilds {
 
   private Job start(GradingEnvironment environment, DockerfilePlan plan, BuildObjects cluster) {
     String namespace = environment.getMetadata().getNamespace();
-    String name = KanikoJobs.name(environment, plan.hash());
+    String name = BuildHash.buildName(environment, plan.hash());
     boolean haveConfigMap = cluster.configMaps(namespace, environment.getMetadata().getName()).stream()
         .anyMatch(cm -> cm.getMetadata().getName().equals(name));
     if (!haveConfigMap) {
@@ -120,7 +121,7 @@ public class KanikoBuilds {
    */
   public void pruneHistory(GradingEnvironment environment, String currentHash, BuildObjects cluster) {
     String namespace = environment.getMetadata().getNamespace();
-    String current = KanikoJobs.name(environment, currentHash);
+    String current = BuildHash.buildName(environment, currentHash);
     List<Job> jobs = ownJobs(environment, cluster);
     List<Job> finished = jobs.stream().filter(BuildProgress::finished)
         .sorted(Comparator.comparing(BuildProgress::finishedAt).reversed()).toList();

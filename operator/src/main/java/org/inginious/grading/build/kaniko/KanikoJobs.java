@@ -67,10 +67,6 @@ public final class KanikoJobs {
 
   private KanikoJobs() {}
 
-  /** `<env>-build-<hash8>`: the Job, its ConfigMap and status.build.name. */
-  public static String name(GradingEnvironment environment, String hash) {
-    return environment.getMetadata().getName() + "-build-" + BuildHash.short8(hash);
-  }
 
   public static Map<String, String> labels(GradingEnvironment environment) {
     Map<String, String> labels = new LinkedHashMap<>();
@@ -82,7 +78,7 @@ public final class KanikoJobs {
 
   private static ObjectMeta metadata(GradingEnvironment environment, DockerfilePlan plan) {
     return new ObjectMetaBuilder()
-        .withName(name(environment, plan.hash()))
+        .withName(BuildHash.buildName(environment, plan.hash()))
         .withNamespace(environment.getMetadata().getNamespace())
         .withLabels(labels(environment))
         .withAnnotations(Map.of(HASH_ANNOTATION, plan.hash(), DESTINATION_ANNOTATION, plan.destination()))
@@ -125,7 +121,7 @@ public final class KanikoJobs {
   }
 
   public static Job job(GradingEnvironment environment, DockerfilePlan plan) {
-    String name = name(environment, plan.hash());
+    String name = BuildHash.buildName(environment, plan.hash());
     List<Volume> volumes = new ArrayList<>();
     List<VolumeMount> mounts = new ArrayList<>();
     volumes.add(new VolumeBuilder().withName("context").withNewConfigMap().withName(name).endConfigMap().build());

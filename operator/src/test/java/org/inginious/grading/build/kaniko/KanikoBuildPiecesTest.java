@@ -123,6 +123,6 @@ class KanikoBuildPiecesTest {
   void longEnvironmentNamesDoNotFitAJobName() {
     GradingEnvironment env = env("dockerfile: {inline: x}");
     env.getMetadata().setName("a".repeat(48));
-    assertThat(KanikoJobs.name(env, "sha256:" + "0".repeat(64))).hasSize(KanikoJobs.MAX_NAME);
+    assertThat(org.inginious.grading.build.BuildHash.buildName(env, "sha256:" + "0".repeat(64))).hasSize(KanikoJobs.MAX_NAME);
   }
 }

@@ -1,4 +1,4 @@
-package org.inginious.grading.reconciler;
+package org.inginious.grading.build;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package org.inginious.grading.reconciler;
+package org.inginious.grading.build;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
