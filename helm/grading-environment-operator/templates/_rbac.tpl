@@ -15,6 +15,10 @@ Namespaced kinds, granted in every watched namespace (a Role per namespace), or 
 - apiGroups: ["grading.inginious.org"]
   resources: ["gradingenvironments/status"]
   verbs: ["patch"]
+# Owner references with blockOwnerDeletion need it where OwnerReferencesPermissionEnforcement is on (OpenShift).
+- apiGroups: ["grading.inginious.org"]
+  resources: ["gradingenvironments/finalizers"]
+  verbs: ["update"]
 # PodTemplates (contract with the grader): watched, created, replaced, deleted with their environment.
 - apiGroups: [""]
   resources: ["podtemplates"]
@@ -24,10 +28,10 @@ Namespaced kinds, granted in every watched namespace (a Role per namespace), or 
 - apiGroups: [""]
   resources: ["configmaps"]
   verbs: ["get", "list", "watch", "create", "delete"]
-# The namespace's deny-all NetworkPolicy (environments with network: none); read fresh before writing.
+# Each network-none environment's deny-all NetworkPolicy: watched, created, replaced, deleted.
 - apiGroups: ["networking.k8s.io"]
   resources: ["networkpolicies"]
-  verbs: ["get", "list", "watch", "create", "update", "delete"]
+  verbs: ["list", "watch", "create", "update", "delete"]
 # Kaniko build Jobs: created, watched and pruned (never updated).
 - apiGroups: ["batch"]
   resources: ["jobs"]
@@ -46,11 +50,11 @@ Namespaced kinds, granted in every watched namespace (a Role per namespace), or 
 Cluster-scoped kinds: always a ClusterRole.
 */}}
 {{- define "geo.rbac.clusterRules" -}}
-# RuntimeClasses runc / crun (and the managed ones of `runtimes`): corrected at start-up
-# (a changed handler means delete and create: the field is immutable).
+# RuntimeClasses runc / crun (and the managed ones of `runtimes`): watched; created or corrected by
+# the leader (a changed handler means delete and create: the field is immutable).
 - apiGroups: ["node.k8s.io"]
   resources: ["runtimeclasses"]
-  verbs: ["get", "list", "watch", "create", "update", "delete"]
+  verbs: ["list", "watch", "create", "update", "delete"]
 {{- end }}
 
 {{/*

@@ -41,6 +41,7 @@ public class ImageSources {
   public static final String NAME_TOO_LONG = "NameTooLong";
   public static final String BUILDING = "Building";
   public static final String BUILT = "Built";
+  private static final String LAST_GOOD_IMAGE = " (last good image)";
   private static final int MAX_CHAIN = 32;
 
   /**
@@ -216,8 +217,15 @@ public class ImageSources {
     return status != null && hash.equals(status.buildHash) && status.image != null;
   }
 
+  /** Built before from the same inputs: the Built condition keeps its message, so status is not rewritten. */
   private static Available unchanged(GradingEnvironmentStatus status) {
-    return new Available(status.image, status.buildHash, BUILT, "built " + status.image + " (inputs unchanged)", status.build);
+    String message = status.conditions.stream()
+        .filter(c -> "Built".equals(c.getType()) && "True".equals(c.getStatus()))
+        .map(c -> c.getMessage())
+        .filter(m -> m != null && m.startsWith("built " + status.image + " ") && !m.endsWith(LAST_GOOD_IMAGE))
+        .findFirst()
+        .orElse("built " + status.image + " (inputs unchanged)");
+    return new Available(status.image, status.buildHash, BUILT, message, status.build);
   }
 
   private static String keepingLastImage(GradingEnvironmentStatus status) {
@@ -270,7 +278,7 @@ public class ImageSources {
         String message = "base environment " + namespace + "/" + base.environment + " is " + state + why
             + "; grading pods keep using " + status.image + " until it is Ready";
         return new Base(Optional.empty(), new Available(status.image, status.buildHash, BUILT,
-            "built " + status.image + " (last good image)", status.build, new BaseNotice(reason, message)));
+            "built " + status.image + LAST_GOOD_IMAGE, status.build, new BaseNotice(reason, message)));
       }
       return new Base(Optional.empty(), new Waiting(Phase.Pending, reason,
           "base environment " + namespace + "/" + base.environment + " is " + state + why, null));

@@ -8,8 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
-import java.util.stream.Collectors;
 import org.inginious.grading.api.BaseSpec;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.build.ReconcileProblem;
@@ -63,12 +61,11 @@ public final class Renderer {
         }
       }
       template.getMetadata().setAnnotations(Map.of(NOTE_ANNOTATION, note));
+      if (GradingNetworkPolicies.isolates(environment)) {
+        objects.add(GradingNetworkPolicies.denyAll(environment));
+      }
       objects.add(template);
     }
-    Map<String, List<GradingEnvironment>> isolatedByNamespace = environments.stream()
-        .filter(GradingNetworkPolicies::isolates)
-        .collect(Collectors.groupingBy(e -> e.getMetadata().getNamespace(), TreeMap::new, Collectors.toList()));
-    isolatedByNamespace.forEach((namespace, owners) -> objects.add(GradingNetworkPolicies.denyAll(namespace, owners)));
     return objects;
   }
 

@@ -19,7 +19,7 @@ public final class RuntimeClasses {
         .toList();
   }
 
-  static RuntimeClass desired(RuntimeConfig runtime) {
+  public static RuntimeClass desired(RuntimeConfig runtime) {
     RuntimeClassBuilder builder = new RuntimeClassBuilder()
         .withNewMetadata()
         .withName(runtime.runtimeClassName())

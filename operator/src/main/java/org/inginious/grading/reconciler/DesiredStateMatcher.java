@@ -1,6 +1,7 @@
 package org.inginious.grading.reconciler;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.Iterator;
 import java.util.Map;
@@ -8,7 +9,8 @@ import java.util.Map;
 /**
  * Whether an object in the cluster already carries everything we want. Fields the API server adds
  * (defaults) are ignored, so a real cluster does not see a change on every reconcile; values we
- * set, list lengths and the maps we own must be equal, so hand edits are undone.
+ * set, list lengths and the maps we own must be equal, so hand edits are undone. Resource
+ * quantities are compared by amount: the API server canonicalises them (1000m -> 1, 1024Mi -> 1Gi).
  */
 public final class DesiredStateMatcher {
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
@@ -53,7 +55,24 @@ public final class DesiredStateMatcher {
       }
       return true;
     }
+    if (isQuantity(path)) {
+      return sameAmount(actual.asText(), desired.asText());
+    }
     return actual.equals(desired) || actual.asText().equals(desired.asText());
+  }
+
+  /** The values of limits and requests: the only quantities in the objects we render. */
+  private static boolean isQuantity(String path) {
+    String parent = path.substring(0, Math.max(path.lastIndexOf('/'), 0));
+    return parent.endsWith("/limits") || parent.endsWith("/requests");
+  }
+
+  private static boolean sameAmount(String actual, String desired) {
+    try {
+      return new Quantity(actual).getNumericalAmount().compareTo(new Quantity(desired).getNumericalAmount()) == 0;
+    } catch (IllegalArgumentException e) {
+      return actual.equals(desired); // not a quantity: as text
+    }
   }
 
   private static boolean isOwnedMap(String path) {

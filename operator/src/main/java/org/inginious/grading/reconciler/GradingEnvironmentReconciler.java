@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -21,6 +22,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.net.HttpURLConnection;
 import java.time.Duration;
 import java.util.Optional;
 import java.time.Clock;
@@ -28,7 +30,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -45,6 +46,7 @@ import org.inginious.grading.placement.GradingPodTemplates;
 import org.inginious.grading.placement.Labels;
 import org.inginious.grading.placement.NodeSelectorConflicts;
 import org.inginious.grading.placement.ResolvedRuntime;
+import org.inginious.grading.placement.RuntimeClassManager;
 import org.inginious.grading.placement.RuntimeClasses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,8 +55,7 @@ import org.slf4j.LoggerFactory;
 /*
  * No finalizer: the spec and metadata belong to GitOps, and deleting an environment must not depend
  * on the operator running. Owner references let the cluster's garbage collector remove what we
- * created; reconciling on delete events as well tidies up at once and keeps the shared
- * NetworkPolicy's owner list exact.
+ * created; reconciling on delete events as well tidies up at once.
  */
 @ControllerConfiguration(name = GradingEnvironmentReconciler.NAME, triggerReconcilerOnAllEvents = true)
 public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironment> {
@@ -63,6 +64,8 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
   private static final Logger LOG = LoggerFactory.getLogger(GradingEnvironmentReconciler.class);
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
   private static final String MANAGED_SELECTOR = Labels.MANAGED_BY + "=" + Labels.OPERATOR;
+  /** How soon a reconcile that lost a write race (409) looks again. */
+  private static final Duration AFTER_CONFLICT = Duration.ofSeconds(1);
 
   static final String CONFIG_MAP_INDEX = "configMaps";
   static final String BASE_INDEX = "baseEnvironment";
@@ -76,7 +79,6 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
   private InformerEventSource<GradingEnvironment, GradingEnvironment> baseEnvironments;
   private InformerEventSource<PodTemplate, GradingEnvironment> podTemplates;
   private InformerEventSource<NetworkPolicy, GradingEnvironment> networkPolicies;
-  private final Map<String, Object> networkPolicyLocks = new ConcurrentHashMap<>();
   private InformerEventSource<RuntimeClass, GradingEnvironment> runtimeClasses;
   private InformerEventSource<Job, GradingEnvironment> buildJobs;
   private InformerEventSource<Pod, GradingEnvironment> buildPods;
@@ -97,7 +99,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
   @Override
   public List<EventSource<?, GradingEnvironment>> prepareEventSources(EventSourceContext<GradingEnvironment> context) {
     // RuntimeClasses are cluster-scoped: an index on the environments' resolved class name lets a
-    // RuntimeClass created later wake exactly the environments waiting for it.
+    // RuntimeClass created, changed or deleted later wake exactly the environments using it.
     context.getPrimaryCache().addIndexer(RUNTIME_CLASS_INDEX, env -> List.of(runtimeClassNameOf(env)));
     context.getPrimaryCache().addIndexer(CONFIG_MAP_INDEX, GradingEnvironmentReconciler::referencedConfigMaps);
     context.getPrimaryCache().addIndexer(BASE_INDEX, GradingEnvironmentReconciler::baseEnvironmentKey);
@@ -272,7 +274,8 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
         status.stalled(failed.reason(), failed.message());
         return patchIfChanged(environment, before);
       }
-      status.stalled(failed.reason(), failed.message() + " (retrying in " + failed.retryAfter().toSeconds() + "s)");
+      // no countdown in the message: it would make every retry a status write
+      status.stalled(failed.reason(), failed.message() + " (retried with backoff)");
       return patchIfChanged(environment, before).rescheduleAfter(failed.retryAfter().isNegative() ? Duration.ZERO : failed.retryAfter());
     }
     ImageSources.Available available = (ImageSources.Available) outcome;
@@ -281,7 +284,17 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
     status.status().build = available.build();
     status.built(true, available.reason(), available.message());
 
-    place(environment, available.image(), status, context);
+    try {
+      place(environment, available.image(), status, context);
+    } catch (KubernetesClientException e) {
+      if (!isConflict(e)) {
+        throw e;
+      }
+      // Someone wrote first, or the cache had not seen a write yet: look again soon, status untouched.
+      LOG.debug("Write conflict placing {}/{}; looking again", environment.getMetadata().getNamespace(),
+          environment.getMetadata().getName());
+      return UpdateControl.<GradingEnvironment>noUpdate().rescheduleAfter(AFTER_CONFLICT);
+    }
     return patchIfChanged(environment, before);
   }
 
@@ -307,17 +320,17 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
     }
   }
 
-  /** RuntimeClass present and compatible, then the PodTemplate and the namespace's NetworkPolicy. */
+  /** RuntimeClass present and compatible, then the environment's NetworkPolicy and PodTemplate. */
   private void place(GradingEnvironment environment, String image, StatusWriter status, Context<GradingEnvironment> context) {
     ResolvedRuntime runtime = ResolvedRuntime.resolve(environment.getSpec().grading, config);
     status.status().runtimeClassName = runtime.runtimeClassName();
-    RuntimeClass runtimeClass = runtimeClasses.get(new ResourceID(runtime.runtimeClassName())).orElse(null);
+    RuntimeClass runtimeClass = runtime.managed()
+        ? ensureRuntimeClass(context.getClient(), RuntimeClasses.desired(runtime.config()))
+        : runtimeClasses.get(new ResourceID(runtime.runtimeClassName())).orElse(null);
     if (runtimeClass == null) {
-      String how = runtime.managed() ? "the operator creates it at start-up; check its logs"
-          : "install it (for example with kata-deploy or the NVIDIA GPU operator) or change runtimes."
-              + runtime.runtime().id() + ".runtimeClassName in the operator configuration";
       status.placed(false, Reasons.RUNTIME_CLASS_MISSING, "RuntimeClass " + runtime.runtimeClassName() + " for runtime "
-          + runtime.runtime().id() + " does not exist: " + how);
+          + runtime.runtime().id() + " does not exist: install it (for example with kata-deploy or the NVIDIA GPU operator)"
+          + " or change runtimes." + runtime.runtime().id() + ".runtimeClassName in the operator configuration");
       status.stalled(Reasons.RUNTIME_CLASS_MISSING, status.lastMessage());
       return;
     }
@@ -330,62 +343,115 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
       return;
     }
     PodTemplate desired = GradingPodTemplates.render(environment, image, runtime);
-    apply(context.getClient(), desired, podTemplates.get(ResourceID.fromResource(desired)).orElse(null));
-    reconcileNetworkPolicy(environment.getMetadata().getNamespace(), context, null);
+    // isolation before the template, so no grading pod of a network-none environment starts unguarded
+    boolean isolates = GradingNetworkPolicies.isolates(environment);
+    if (isolates) {
+      apply(context, GradingNetworkPolicies.denyAll(environment), networkPolicies);
+    }
+    apply(context, desired, podTemplates);
+    if (!isolates) {
+      deleteOwned(context, networkPolicies, GradingNetworkPolicies.name(environment), environment);
+    }
     status.status().podTemplate = desired.getMetadata().getName();
     status.placed(true, Reasons.PLACED, "PodTemplate " + desired.getMetadata().getName() + " runs " + image
         + " with RuntimeClass " + runtime.runtimeClassName());
     status.ready();
   }
 
-  /** Create, or update when the cluster's copy lacks what we want (hand edits are undone). */
-  private static <T extends HasMetadata> void apply(KubernetesClient client, T desired, T existing) {
+  /**
+   * The managed RuntimeClass, created or corrected from the informer cache. Only the leader
+   * reconciles, so only the leader writes it; a class deleted by hand comes back because its
+   * delete event wakes the environments using it (RUNTIME_CLASS_INDEX).
+   */
+  private RuntimeClass ensureRuntimeClass(KubernetesClient client, RuntimeClass desired) {
+    return RuntimeClassManager.ensure(client, desired,
+        runtimeClasses.get(new ResourceID(desired.getMetadata().getName())).orElse(null));
+  }
+
+  /** Every managed RuntimeClass, used or not: run when this replica starts leading (see GradingOperator). */
+  void ensureManagedRuntimeClasses(KubernetesClient client) {
+    RuntimeClasses.desired(config).forEach(desired -> ensureRuntimeClass(client, desired));
+  }
+
+  /**
+   * Create, or replace when the cached copy lacks what we want (hand edits are undone, added fields
+   * too). The written object goes into the informer cache at once, so the next reconcile neither
+   * writes again nor is woken by this write.
+   */
+  private static <T extends HasMetadata> void apply(Context<GradingEnvironment> context, T desired,
+      InformerEventSource<T, GradingEnvironment> informer) {
+    T existing = informer.get(ResourceID.fromResource(desired)).orElse(null);
+    String what = desired.getKind() + " " + desired.getMetadata().getNamespace() + "/" + desired.getMetadata().getName();
     if (existing == null) {
-      LOG.info("Creating {} {}/{}", desired.getKind(), desired.getMetadata().getNamespace(), desired.getMetadata().getName());
-      client.resource(desired).create();
+      LOG.info("Creating {}", what);
+      context.resourceOperations().create(desired, informer);
     } else if (!DesiredStateMatcher.satisfies(existing, desired)) {
-      LOG.info("Updating {} {}/{}", desired.getKind(), desired.getMetadata().getNamespace(), desired.getMetadata().getName());
-      desired.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
-      client.resource(desired).update();
+      LOG.info("Updating {}", what);
+      context.resourceOperations().resourcePatch(desired, d -> replace(context.getClient(), d), informer);
     }
   }
 
   /**
-   * One deny-all policy per namespace, owned by every environment with network none. Several
-   * environments' reconciles write it, so they take turns per namespace and read it fresh.
+   * PUT without a resourceVersion: an unconditional replace (PodTemplates and NetworkPolicies allow
+   * it), never a 409 from a cache that has not seen our last write. Not fabric8's update(): without a
+   * resourceVersion, fabric8 7.9.0 GETs the live object first and sends that object's version.
    */
-  private void reconcileNetworkPolicy(String namespace, Context<GradingEnvironment> context, GradingEnvironment leaving) {
-    synchronized (networkPolicyLocks.computeIfAbsent(namespace, ns -> new Object())) {
-      List<GradingEnvironment> owners = context.getPrimaryCache().list(namespace)
-          .filter(env -> leaving == null || !Objects.equals(env.getMetadata().getUid(), leaving.getMetadata().getUid()))
-          .filter(env -> env.getMetadata().getDeletionTimestamp() == null)
-          .filter(GradingNetworkPolicies::isolates)
-          .toList();
-      NetworkPolicy existing = context.getClient().resources(NetworkPolicy.class)
-          .inNamespace(namespace).withName(GradingNetworkPolicies.NAME).get();
-      if (owners.isEmpty()) {
-        if (existing != null) {
-          context.getClient().resource(existing).delete();
-        }
-        return;
-      }
-      apply(context.getClient(), GradingNetworkPolicies.denyAll(namespace, owners), existing);
-    }
+  @SuppressWarnings("unchecked")
+  private static <T extends HasMetadata> T replace(KubernetesClient client, T desired) {
+    desired.getMetadata().setResourceVersion(null);
+    String path = (desired.getApiVersion().contains("/") ? "/apis/" : "/api/") + desired.getApiVersion()
+        + "/namespaces/" + desired.getMetadata().getNamespace() + "/" + desired.getPlural() + "/" + desired.getMetadata().getName();
+    return (T) client.getKubernetesSerialization().unmarshal(client.raw(path, "PUT", desired), desired.getClass());
+  }
+
+  /** Deletes the named object if the cache holds it and this environment owns it. */
+  private static <T extends HasMetadata> void deleteOwned(Context<GradingEnvironment> context,
+      InformerEventSource<T, GradingEnvironment> informer, String name, GradingEnvironment owner) {
+    informer.get(new ResourceID(name, owner.getMetadata().getNamespace()))
+        .filter(object -> object.getMetadata().getOwnerReferences().stream().map(OwnerReference::getUid)
+            .anyMatch(uid -> uid.equals(owner.getMetadata().getUid())))
+        .ifPresent(object -> {
+          LOG.info("Deleting {} {}/{}", object.getKind(), object.getMetadata().getNamespace(), object.getMetadata().getName());
+          context.getClient().resource(object).delete();
+        });
   }
 
   private void cleanup(GradingEnvironment environment, Context<GradingEnvironment> context) {
     imageSources.forget(environment, clusterView());
-    String name = GradingPodTemplates.name(environment);
-    podTemplates.get(new ResourceID(name, environment.getMetadata().getNamespace()))
-        .filter(pt -> pt.getMetadata().getOwnerReferences().stream().map(OwnerReference::getUid)
-            .anyMatch(uid -> uid.equals(environment.getMetadata().getUid())))
-        .ifPresent(pt -> context.getClient().resource(pt).delete());
-    reconcileNetworkPolicy(environment.getMetadata().getNamespace(), context, environment);
+    deleteOwned(context, podTemplates, GradingPodTemplates.name(environment), environment);
+    deleteOwned(context, networkPolicies, GradingNetworkPolicies.name(environment), environment);
+  }
+
+  /**
+   * One line for status: the API server's own message for a refused request (fabric8's exception
+   * text repeats the URL and the whole Status object), else the exception's message.
+   */
+  static String describe(Throwable e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof KubernetesClientException k && k.getStatus() != null && k.getStatus().getMessage() != null) {
+        return "the API server refused a request (" + k.getCode() + " " + k.getStatus().getReason() + "): "
+            + k.getStatus().getMessage();
+      }
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+  }
+
+  private static boolean isConflict(Throwable e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof KubernetesClientException k && k.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override
   public ErrorStatusUpdateControl<GradingEnvironment> updateErrorStatus(
       GradingEnvironment environment, Context<GradingEnvironment> context, Exception e) {
+    if (isConflict(e)) {
+      // a lost write race, not a problem of the environment: JOSDK's retry looks again, status stays
+      return ErrorStatusUpdateControl.noStatusUpdate();
+    }
     String before = statusJson(environment);
     StatusWriter status = new StatusWriter(environment, now());
     if (e instanceof ReconcileProblem problem) {
@@ -393,7 +459,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
       status.retrying(problem.reason(), problem.getMessage());
     } else {
       LOG.warn("Reconciling {}/{} failed", environment.getMetadata().getNamespace(), environment.getMetadata().getName(), e);
-      status.retrying(Reasons.RECONCILE_ERROR, String.valueOf(e.getMessage()));
+      status.retrying(Reasons.RECONCILE_ERROR, describe(e));
     }
     return Objects.equals(before, statusJson(environment))
         ? ErrorStatusUpdateControl.noStatusUpdate()

@@ -1,8 +1,10 @@
 package org.inginious.grading.reconciler;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import java.time.Clock;
@@ -21,15 +23,18 @@ import org.inginious.grading.build.PrebuiltImages;
 import org.inginious.grading.build.RegistrySecrets;
 import org.inginious.grading.build.registry.ImageResolver;
 import org.inginious.grading.config.OperatorConfig;
-import org.inginious.grading.placement.RuntimeClassManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The JOSDK operator, configured in one place: retry and backoff (JOSDK's retry for unexpected
  * errors, {@link Backoff} for the problems we report in status), re-resolution interval, and
  * server-side apply switched off (the CRUD mock server used in tests answers it with 415; the
- * same setting in production keeps tests and clusters alike).
+ * same setting in production keeps tests and clusters alike, and the end-to-end tier proves these
+ * production settings on a real control plane).
  */
 public final class GradingOperator implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(GradingOperator.class);
 
   /** Knobs that tests shorten; production uses {@link #defaults()}. */
   /**
@@ -48,9 +53,10 @@ public final class GradingOperator implements AutoCloseable {
   }
 
   private final KubernetesClient client;
-  private final OperatorConfig config;
   private final Operator operator;
   private final LayersBuilds layersBuilds;
+  private final GradingEnvironmentReconciler reconciler;
+  private final boolean electsLeader;
 
   public GradingOperator(KubernetesClient client, OperatorConfig config, Set<String> namespaces, Settings settings) {
     this(client, config, namespaces, settings, null, null, LayersBuilds.BuildListener.NONE);
@@ -64,16 +70,17 @@ public final class GradingOperator implements AutoCloseable {
   public GradingOperator(KubernetesClient client, OperatorConfig config, Set<String> namespaces, Settings settings,
       Metrics metrics, LeaderElectionConfiguration leaderElection, LayersBuilds.BuildListener builds) {
     this.client = client;
-    this.config = config;
+    this.electsLeader = leaderElection != null;
     this.operator = new Operator(o -> o
         .withKubernetesClient(client)
+        // SSA off: the mock tier's CRUD server cannot serve it (see the class comment)
         .withUseSSAToPatchPrimaryResource(false)
         .withSSABasedCreateUpdateMatchForDependentResources(false)
         .withCloseClientOnStop(false)
         .withStopOnInformerErrorDuringStartup(true)
         .withCacheSyncTimeout(Duration.ofMinutes(2))
         .withMetrics(metrics) // null keeps JOSDK's default (none)
-        .withLeaderElectionConfiguration(leaderElection)); // null: no leader election
+        .withLeaderElectionConfiguration(leaderElection == null ? null : ensuringRuntimeClassesWhenLeading(leaderElection)));
     Clock clock = Clock.systemUTC();
     ImageLookup images = new ImageLookup(new ImageResolver(), clock, settings.resolutionCache());
     RegistrySecrets secrets = new RegistrySecrets(client);
@@ -90,8 +97,7 @@ public final class GradingOperator implements AutoCloseable {
     KanikoBuilds kanikoBuilds = new KanikoBuilds(client, config.builds(), builds);
     ImageSources imageSources = new ImageSources(
         new PrebuiltImages(images, secrets), images, secrets, layersBuilds, kanikoBuilds, clock);
-    GradingEnvironmentReconciler reconciler = new GradingEnvironmentReconciler(
-        config, imageSources, buildCompletions, backoff, clock);
+    this.reconciler = new GradingEnvironmentReconciler(config, imageSources, buildCompletions, backoff, clock);
     GenericRetry retry = new GenericRetry()
         .setInitialInterval(settings.initialRetry().toMillis())
         .setIntervalMultiplier(2)
@@ -107,11 +113,50 @@ public final class GradingOperator implements AutoCloseable {
     });
   }
 
-  /** Managed RuntimeClasses first, so environments find them on their first reconcile. */
+  /**
+   * Starts the informers and, without leader election, reconciling. The managed RuntimeClasses are
+   * ensured by whichever replica reconciles: here, or when it starts leading.
+   */
   public GradingOperator start() {
-    RuntimeClassManager.ensure(client, config);
-    operator.start();
+    operator.start(); // returns once the informers are synced
+    if (!electsLeader) {
+      ensureManagedRuntimeClasses();
+    }
     return this;
+  }
+
+  /** Creates or corrects every managed RuntimeClass, also those no environment uses yet. */
+  private void ensureManagedRuntimeClasses() {
+    try {
+      reconciler.ensureManagedRuntimeClasses(client);
+    } catch (RuntimeException e) {
+      // environments still ensure the class they use, and report in their status what fails
+      LOG.warn("Could not create or correct the managed RuntimeClasses", e);
+    }
+  }
+
+  /**
+   * The election with one more step when this replica starts leading: the managed RuntimeClasses,
+   * on a thread of their own (JOSDK starts reconciling right after this callback; an API call must
+   * not hold up the elector).
+   */
+  private LeaderElectionConfiguration ensuringRuntimeClassesWhenLeading(LeaderElectionConfiguration election) {
+    LeaderCallbacks given = election.getLeaderCallbacks().orElse(new LeaderCallbacks(() -> {}, () -> {}, leader -> {}));
+    Runnable startLeading = () -> {
+      given.onStartLeading();
+      Thread ensure = new Thread(this::ensureManagedRuntimeClasses, "managed-runtimeclasses");
+      ensure.setDaemon(true);
+      ensure.start();
+    };
+    LeaderElectionConfigurationBuilder builder = LeaderElectionConfigurationBuilder
+        .aLeaderElectionConfiguration(election.getLeaseName())
+        .withLeaseDuration(election.getLeaseDuration())
+        .withRenewDeadline(election.getRenewDeadline())
+        .withRetryPeriod(election.getRetryPeriod())
+        .withLeaderCallbacks(new LeaderCallbacks(startLeading, given::onStopLeading, given::onNewLeader));
+    election.getLeaseNamespace().ifPresent(builder::withLeaseNamespace);
+    election.getIdentity().ifPresent(builder::withIdentity);
+    return builder.buildForTest(election.isExitOnStopLeading()); // build() would drop exitOnStopLeading (ops.LeaderElection)
   }
 
   public Operator operator() {

@@ -39,7 +39,12 @@ class CommandLineTest {
     PodTemplate cuda = templates.stream().filter(t -> t.getMetadata().getName().equals("python3-ai-cuda-grading")).findFirst().orElseThrow();
     assertThat(cuda.getTemplate().getSpec().getRuntimeClassName()).isEqualTo("nvidia");
     assertThat(cuda.getMetadata().getAnnotations().get(Renderer.NOTE_ANNOTATION)).contains("digest");
-    assertThat(objects).filteredOn(o -> o.getKind().equals("NetworkPolicy")).hasSize(1);
+    // one deny-all NetworkPolicy per environment with network none, named like its PodTemplate
+    assertThat(objects).filteredOn(o -> o.getKind().equals("NetworkPolicy")).extracting(o -> o.getMetadata().getName())
+        .containsExactlyInAnyOrderElementsOf(templates.stream()
+            .filter(t -> "none".equals(t.getTemplate().getMetadata().getLabels().get("grading.inginious.org/network")))
+            .map(t -> t.getMetadata().getName()).toList())
+        .isNotEmpty();
   }
 
   @Test

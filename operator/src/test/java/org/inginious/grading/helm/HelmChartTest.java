@@ -53,6 +53,7 @@ class HelmChartTest {
       Set.of(
           "gradingenvironments",
           "gradingenvironments/status",
+          "gradingenvironments/finalizers",
           "podtemplates",
           "configmaps",
           "networkpolicies",
@@ -290,11 +291,12 @@ class HelmChartTest {
               Map.ofEntries(
                   Map.entry("grading.inginious.org/gradingenvironments", Set.of("list", "watch")),
                   Map.entry("grading.inginious.org/gradingenvironments/status", Set.of("patch")),
+                  Map.entry("grading.inginious.org/gradingenvironments/finalizers", Set.of("update")),
                   Map.entry("/podtemplates", Set.of("list", "watch", "create", "update", "delete")),
                   Map.entry("/configmaps", Set.of("get", "list", "watch", "create", "delete")),
                   Map.entry(
                       "networking.k8s.io/networkpolicies",
-                      Set.of("get", "list", "watch", "create", "update", "delete")),
+                      Set.of("list", "watch", "create", "update", "delete")),
                   Map.entry("batch/jobs", Set.of("get", "list", "watch", "create", "delete")),
                   Map.entry("/pods", Set.of("list", "watch")),
                   Map.entry("/secrets", Set.of("get"))));
@@ -302,7 +304,7 @@ class HelmChartTest {
           .containsExactlyInAnyOrderEntriesOf(
               Map.of(
                   "node.k8s.io/runtimeclasses",
-                  Set.of("get", "list", "watch", "create", "update", "delete")));
+                  Set.of("list", "watch", "create", "update", "delete")));
       Role leases = role(objects, FULLNAME + "-leader-election", NAMESPACE);
       assertThat(verbsByResource(leases.getRules()))
           .containsExactlyInAnyOrderEntriesOf(

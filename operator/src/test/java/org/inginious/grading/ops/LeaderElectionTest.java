@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.authorization.v1.ResourceRuleBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.Counter;
 import java.net.InetAddress;
@@ -99,6 +100,10 @@ class LeaderElectionTest {
     return cluster.client().resources(GradingEnvironment.class).inNamespace("grading").withName(name).get();
   }
 
+  private RuntimeClass runtimeClass(String name) {
+    return cluster.client().resources(RuntimeClass.class).withName(name).get();
+  }
+
   private void awaitStatus(String name) {
     await().atMost(TIMEOUT).untilAsserted(() -> assertThat(status(name).getStatus()).isNotNull());
   }
@@ -134,8 +139,14 @@ class LeaderElectionTest {
     await().atMost(TIMEOUT).until(() -> leader.reconciliationsOf() > 0);
     assertThat(standby.reconciliationsOf()).isZero();
 
+    // the leader creates the managed RuntimeClasses, used or not; a new leader makes them right again
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(runtimeClass("runc")).isNotNull());
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(runtimeClass("crun")).isNotNull());
+    cluster.client().resources(RuntimeClass.class).withName("crun").delete(); // no environment uses it
+
     leader.close();
     await().atMost(TIMEOUT).until(standby.election::isLeader);
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(runtimeClass("crun")).isNotNull());
     cluster.client().resource(invalidEnvironment("second")).create();
     awaitStatus("second");
     await().atMost(TIMEOUT).untilAsserted(() -> assertThat(standby.metrics.registry()

@@ -154,14 +154,25 @@ class PlacementTest {
   }
 
   @Test
-  void networkPolicyDeniesAllTrafficOfIsolatedPods() {
-    var policy = GradingNetworkPolicies.denyAll("grading", List.of(
-        Environments.prebuilt("b", "img:1", ""), Environments.prebuilt("a", "img:1", "")));
-    assertThat(policy.getSpec().getPodSelector().getMatchLabels()).containsExactlyEntriesOf(Map.of(Labels.NETWORK, "none"));
+  void networkPolicyDeniesAllTrafficOfTheEnvironmentsIsolatedPods() {
+    GradingEnvironment env = Environments.prebuilt("php", "img:1", "");
+    env.getSpec().environmentName = "php-8";
+    var policy = GradingNetworkPolicies.denyAll(env);
+    assertThat(policy.getMetadata().getName()).isEqualTo("php-grading");
+    assertThat(policy.getSpec().getPodSelector().getMatchLabels())
+        .containsExactlyInAnyOrderEntriesOf(Map.of(Labels.ENVIRONMENT, "php-8", Labels.NETWORK, "none"));
     assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress", "Egress");
     assertThat(policy.getSpec().getIngress()).isNullOrEmpty();
     assertThat(policy.getSpec().getEgress()).isNullOrEmpty();
-    assertThat(policy.getMetadata().getOwnerReferences()).extracting(r -> r.getName()).containsExactly("a", "b");
+    assertThat(policy.getMetadata().getOwnerReferences()).singleElement().satisfies(ref -> {
+      assertThat(ref.getUid()).isEqualTo("uid-php");
+      assertThat(ref.getController()).isTrue();
+    });
+    // it selects exactly the pods made from the environment's PodTemplate
+    PodTemplate template = GradingPodTemplates.render(env, IMAGE, ResolvedRuntime.resolve(env.getSpec().grading, DEFAULTS));
+    assertThat(template.getTemplate().getMetadata().getLabels()).containsAllEntriesOf(policy.getSpec().getPodSelector().getMatchLabels());
+    assertThat(GradingNetworkPolicies.isolates(env)).isTrue();
+    assertThat(GradingNetworkPolicies.isolates(Environments.prebuilt("open", "img:1", "network: allowed"))).isFalse();
   }
 
   private static Map<String, String> env(Container container) {

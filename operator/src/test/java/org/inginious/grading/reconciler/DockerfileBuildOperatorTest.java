@@ -66,6 +66,7 @@ class DockerfileBuildOperatorTest {
   static KubernetesClient client;
   static OperatorConfig config;
   static GradingOperator operator;
+  static final org.inginious.grading.testing.Reconciles reconciles = new org.inginious.grading.testing.Reconciles();
   static final AtomicInteger digests = new AtomicInteger();
   static final AtomicInteger clock = new AtomicInteger();
 
@@ -80,7 +81,8 @@ class DockerfileBuildOperatorTest {
   }
 
   static GradingOperator startOperator() {
-    return new GradingOperator(client, config, Set.of(), PrebuiltEnvironmentOperatorTest.FAST).start();
+    return new GradingOperator(client, config, Set.of(), PrebuiltEnvironmentOperatorTest.FAST, reconciles, null,
+        org.inginious.grading.build.LayersBuilds.BuildListener.NONE).start();
   }
 
   @AfterAll
@@ -449,7 +451,7 @@ class DockerfileBuildOperatorTest {
     assertThat(ready.getStatus().build.reason).isEqualTo("Succeeded");
     assertThat(ready.getStatus().build.completionTime).isNotNull();
     assertThat(podTemplate("php").getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo(image);
-    quietly(500);
+    reconciles.awaitReconciledAgain(client, "runc", "php");
     assertThat(jobsOf("php")).hasSize(1).as("an unchanged hash never rebuilds");
   }
 
@@ -518,7 +520,7 @@ class DockerfileBuildOperatorTest {
     assertThat(missing.getStatus().image).isNull();
     assertThat(podTemplate("f-digest")).isNull();
 
-    quietly(300);
+    reconciles.awaitReconciledAgain(client, "runc", "f-build", "f-timeout", "f-oom", "f-pull", "f-evicted", "f-digest");
     for (String name : List.of("f-build", "f-timeout", "f-oom", "f-pull", "f-evicted", "f-digest")) {
       assertThat(jobsOf(name)).as("a failed build is not retried on its own: " + name).hasSize(1);
     }
@@ -657,7 +659,7 @@ class DockerfileBuildOperatorTest {
     awaitReady("chain-a", a2Image);
     Job b2 = awaitNewJob("chain-b", seen);
     assertThat(arg(b2, "--build-arg")).isEqualTo("BASE_IMAGE=" + a2Image);
-    quietly(300);
+    reconciles.awaitReconciledAgain(client, "runc", "chain-b", "chain-c");
     assertThat(jobsOf("chain-c")).as("c waits for b").hasSize(1);
     assertThat(jobsOf("chain-b")).as("b is rebuilt once").hasSize(2);
     String b2Image = succeed(b2);
@@ -666,7 +668,7 @@ class DockerfileBuildOperatorTest {
     assertThat(arg(c2, "--build-arg")).isEqualTo("BASE_IMAGE=" + b2Image);
     String c2Image = succeed(c2);
     awaitReady("chain-c", c2Image);
-    quietly(300);
+    reconciles.awaitReconciledAgain(client, "runc", "chain-a", "chain-b", "chain-c");
     assertThat(jobsOf("chain-a")).hasSize(2);
     assertThat(jobsOf("chain-b")).hasSize(2);
     assertThat(jobsOf("chain-c")).hasSize(2);
@@ -686,7 +688,7 @@ class DockerfileBuildOperatorTest {
     assertThat(b.getStatus().image).isEqualTo(b2Image);
     assertThat(podTemplate("chain-b").getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo(b2Image);
     assertThat(condition(get("chain-c"), Conditions.BASE_READY).getStatus()).isEqualTo("True");
-    quietly(300);
+    reconciles.awaitReconciledAgain(client, "runc", "chain-b", "chain-c");
     assertThat(jobsOf("chain-b")).hasSize(2);
     assertThat(jobsOf("chain-c")).hasSize(2);
   }

@@ -46,6 +46,7 @@ class LayersBuildOperatorTest {
   static KubernetesClient client;
   static OperatorConfig config;
   static GradingOperator operator;
+  static final org.inginious.grading.testing.Reconciles reconciles = new org.inginious.grading.testing.Reconciles();
 
   @BeforeAll
   static void start() {
@@ -61,7 +62,8 @@ class LayersBuildOperatorTest {
   }
 
   static GradingOperator startOperator() {
-    return new GradingOperator(client, config, Set.of(), PrebuiltEnvironmentOperatorTest.FAST).start();
+    return new GradingOperator(client, config, Set.of(), PrebuiltEnvironmentOperatorTest.FAST, reconciles, null,
+        org.inginious.grading.build.LayersBuilds.BuildListener.NONE).start();
   }
 
   @AfterAll
@@ -196,7 +198,7 @@ class LayersBuildOperatorTest {
     edit("stable", e -> e.getSpec().grading.activeDeadlineSeconds = 99L);
     await().atMost(TIMEOUT).untilAsserted(() ->
         assertThat(podTemplate("stable").getTemplate().getSpec().getActiveDeadlineSeconds()).isEqualTo(99L));
-    Thread.sleep(1000);
+    reconciles.awaitReconciledAgain(client, "runc", "stable");
 
     GradingEnvironment after = get("stable");
     assertThat(after.getStatus().image).isEqualTo(first.getStatus().image);

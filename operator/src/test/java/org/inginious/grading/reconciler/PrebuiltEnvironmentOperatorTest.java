@@ -15,11 +15,11 @@ import java.util.Set;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.Phase;
 import org.inginious.grading.config.OperatorConfig;
-import org.inginious.grading.placement.GradingNetworkPolicies;
 import org.inginious.grading.placement.Labels;
 import org.inginious.grading.testing.Environments;
 import org.inginious.grading.testing.LocalRegistry;
 import org.inginious.grading.testing.MockCluster;
+import org.inginious.grading.testing.Reconciles;
 import org.inginious.grading.testing.TestImages;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,6 +35,7 @@ class PrebuiltEnvironmentOperatorTest {
   static KubernetesClient client;
   static LocalRegistry registry;
   static GradingOperator operator;
+  static final Reconciles reconciles = new Reconciles();
   static String phpDigest;
   static String gpuDigest;
   static String plainDigest;
@@ -48,7 +49,8 @@ class PrebuiltEnvironmentOperatorTest {
     plainDigest = TestImages.push(registry.host(), "library/plain", "v1", Map.of());
     cluster = new MockCluster();
     client = cluster.client();
-    operator = new GradingOperator(client, OperatorConfig.defaults(), Set.of(), FAST).start();
+    operator = new GradingOperator(client, OperatorConfig.defaults(), Set.of(), FAST, reconciles, null,
+        org.inginious.grading.build.LayersBuilds.BuildListener.NONE).start();
   }
 
   @AfterAll
@@ -77,6 +79,10 @@ class PrebuiltEnvironmentOperatorTest {
 
   private static PodTemplate podTemplate(String name) {
     return client.resources(PodTemplate.class).inNamespace("grading").withName(name + "-grading").get();
+  }
+
+  private static NetworkPolicy networkPolicy(String name) {
+    return client.resources(NetworkPolicy.class).inNamespace("grading").withName(name + "-grading").get();
   }
 
   private static Condition condition(GradingEnvironment env, String type) {
@@ -115,26 +121,84 @@ class PrebuiltEnvironmentOperatorTest {
         .satisfies(ref -> assertThat(ref.getUid()).isEqualTo(env.getMetadata().getUid()));
     assertThat(client.resources(RuntimeClass.class).withName("runc").get().getHandler()).isEqualTo("runc");
     assertThat(client.resources(RuntimeClass.class).withName("crun").get()).isNotNull();
-    NetworkPolicy policy = client.resources(NetworkPolicy.class).inNamespace("grading").withName(GradingNetworkPolicies.NAME).get();
-    assertThat(policy.getMetadata().getOwnerReferences()).extracting(r -> r.getName()).contains("php");
+    NetworkPolicy policy = networkPolicy("php");
+    assertThat(policy.getMetadata().getOwnerReferences()).singleElement().satisfies(ref -> {
+      assertThat(ref.getUid()).isEqualTo(env.getMetadata().getUid());
+      assertThat(ref.getController()).isTrue();
+    });
+    assertThat(policy.getSpec().getPodSelector().getMatchLabels())
+        .containsExactlyInAnyOrderEntriesOf(Map.of(Labels.ENVIRONMENT, "php", Labels.NETWORK, "none"));
+    assertThat(template.getTemplate().getMetadata().getLabels()).containsAllEntriesOf(policy.getSpec().getPodSelector().getMatchLabels());
   }
 
   @Test
-  void statusIsNotRewrittenOnceReady() throws InterruptedException {
+  void networkPolicyFollowsTheNetworkSetting() {
+    apply("netflip", image("library/plain"), "");
+    awaitReason("netflip", Reasons.PLACED);
+    assertThat(networkPolicy("netflip")).isNotNull();
+
+    GradingEnvironment edited = get("netflip");
+    edited.getSpec().grading.network = org.inginious.grading.api.Network.ALLOWED;
+    client.resource(edited).update();
+    await().atMost(TIMEOUT).untilAsserted(() -> {
+      assertThat(podTemplate("netflip").getTemplate().getMetadata().getLabels()).containsEntry(Labels.NETWORK, "allowed");
+      assertThat(networkPolicy("netflip")).isNull();
+    });
+
+    // one environment's policy is its own: editing it by hand is undone, and no other environment is touched
+    edited = get("netflip");
+    edited.getSpec().grading.network = org.inginious.grading.api.Network.NONE;
+    client.resource(edited).update();
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(networkPolicy("netflip")).isNotNull());
+    NetworkPolicy handEdited = networkPolicy("netflip");
+    handEdited.getSpec().getPodSelector().setMatchLabels(Map.of("nothing", "selected"));
+    client.resource(handEdited).update();
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(networkPolicy("netflip").getSpec().getPodSelector().getMatchLabels())
+        .containsExactlyInAnyOrderEntriesOf(Map.of(Labels.ENVIRONMENT, "netflip", Labels.NETWORK, "none")));
+  }
+
+  @Test
+  void managedRuntimeClassesDeletedOrEditedByHandAreRestored() {
+    apply("runs-on-crun", image("library/plain"), "runtime: crun");
+    awaitReason("runs-on-crun", Reasons.PLACED);
+    apply("runs-on-runc", image("library/plain"), "");
+    awaitReason("runs-on-runc", Reasons.PLACED);
+    String runcUid = client.resources(RuntimeClass.class).withName("runc").get().getMetadata().getUid();
+
+    client.resources(RuntimeClass.class).withName("runc").delete();
+    client.resources(RuntimeClass.class).withName("crun").edit(rc -> {
+      rc.getScheduling().setNodeSelector(Map.of("hand", "edit"));
+      return rc;
+    });
+    await().atMost(TIMEOUT).untilAsserted(() -> {
+      RuntimeClass runc = client.resources(RuntimeClass.class).withName("runc").get();
+      assertThat(runc).isNotNull();
+      assertThat(runc.getMetadata().getUid()).isNotEqualTo(runcUid);
+      assertThat(runc.getHandler()).isEqualTo("runc");
+      assertThat(client.resources(RuntimeClass.class).withName("crun").get().getScheduling().getNodeSelector())
+          .containsExactlyEntriesOf(Map.of("grading.inginious.org/crun", "true"));
+    });
+  }
+
+  @Test
+  void statusIsNotRewrittenOnceReady() {
     apply("stable", image("inginious/env-php"), "");
     // the image says php; the environment is named stable
     awaitReason("stable", "LabelMismatch");
     GradingEnvironment failed = get("stable");
-    Thread.sleep(1500);
-    assertThat(get("stable").getMetadata().getResourceVersion()).isEqualTo(failed.getMetadata().getResourceVersion());
-
     apply("stable-ok", image("library/plain"), "");
     GradingEnvironment ready = awaitReason("stable-ok", Reasons.PLACED);
     String transition = condition(ready, Conditions.READY).getLastTransitionTime();
-    Thread.sleep(1500);
+    String templateVersion = podTemplate("stable-ok").getMetadata().getResourceVersion();
+    String policyVersion = networkPolicy("stable-ok").getMetadata().getResourceVersion();
+
+    reconciles.awaitReconciledAgain(client, "runc", "stable", "stable-ok");
+    assertThat(get("stable").getMetadata().getResourceVersion()).isEqualTo(failed.getMetadata().getResourceVersion());
     GradingEnvironment later = get("stable-ok");
     assertThat(later.getMetadata().getResourceVersion()).isEqualTo(ready.getMetadata().getResourceVersion());
     assertThat(condition(later, Conditions.READY).getLastTransitionTime()).isEqualTo(transition);
+    assertThat(podTemplate("stable-ok").getMetadata().getResourceVersion()).isEqualTo(templateVersion);
+    assertThat(networkPolicy("stable-ok").getMetadata().getResourceVersion()).isEqualTo(policyVersion);
   }
 
   @Test
@@ -195,17 +259,15 @@ class PrebuiltEnvironmentOperatorTest {
   }
 
   @Test
-  void deletingTheEnvironmentRemovesItsPodTemplate() {
-    GradingEnvironment env = apply("doomed", image("library/plain"), "");
+  void deletingTheEnvironmentRemovesItsPodTemplateAndNetworkPolicy() {
+    apply("doomed", image("library/plain"), "");
     awaitReason("doomed", Reasons.PLACED);
+    assertThat(networkPolicy("doomed")).isNotNull();
     client.resource(get("doomed")).delete();
     await().atMost(TIMEOUT).untilAsserted(() -> {
       assertThat(podTemplate("doomed")).isNull();
+      assertThat(networkPolicy("doomed")).isNull();
       assertThat(get("doomed")).isNull();
-      NetworkPolicy policy = client.resources(NetworkPolicy.class).inNamespace("grading").withName(GradingNetworkPolicies.NAME).get();
-      if (policy != null) {
-        assertThat(policy.getMetadata().getOwnerReferences()).noneMatch(r -> r.getUid().equals(env.getMetadata().getUid()));
-      }
     });
   }
 
