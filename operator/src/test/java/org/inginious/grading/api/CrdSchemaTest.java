@@ -23,13 +23,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * server does not), and checked against the Java validator: both must accept the examples and
  * reject the same bad inputs.
  */
-class CrdSchemaTest {
+public class CrdSchemaTest {
   private static final Path ROOT = Path.of(System.getProperty("project.root", "..")).toAbsolutePath().normalize();
   private static final Path EXAMPLES = ROOT.resolve("examples");
   private static final CrdSchemaValidator CRD = CrdSchemaValidator.generated();
 
   /** Which Java check must report the problem too. */
-  enum JavaCheck {
+  public enum JavaCheck {
     /** GradingEnvironmentValidator.validate on the deserialized object (and ManifestReader). */
     VALIDATOR,
     /** Only ManifestReader can see it: the value does not deserialize (unknown field, enum). */
@@ -145,7 +145,7 @@ class CrdSchemaTest {
 
   // ---- (b) + (c) bad inputs --------------------------------------------------------------------------
 
-  static Stream<Arguments> badSpecs() {
+  public static Stream<Arguments> badSpecs() {
     return Stream.of(
         bad("two build sources", """
             image: {repository: registry.example.edu/x}
@@ -153,7 +153,7 @@ class CrdSchemaTest {
               dockerfile: {inline: "FROM x"}
               prebuilt: {image: x}
             """,
-            "spec.build: Invalid value: \"object\": exactly one of spec.build.dockerfile, spec.build.layers or spec.build.prebuilt must be set",
+            "spec.build: Invalid value: exactly one of spec.build.dockerfile, spec.build.layers or spec.build.prebuilt must be set",
             JavaCheck.VALIDATOR, "exactly one of spec.build.dockerfile, spec.build.layers or spec.build.prebuilt must be set"),
         bad("no build source", """
             image: {repository: registry.example.edu/x}
@@ -170,13 +170,13 @@ class CrdSchemaTest {
             build: {prebuilt: {image: x}}
             grading: {runtime: crun, needRoot: true}
             """,
-            "spec.grading: Invalid value: \"object\": spec.grading.needRoot is allowed only with runtime auto or kata",
+            "spec.grading: Invalid value: spec.grading.needRoot is allowed only with runtime auto or kata",
             JavaCheck.VALIDATOR, "spec.grading.needRoot: allowed only with runtime auto or kata"),
         bad("gpu with runtime kata", """
             build: {prebuilt: {image: x}}
             grading: {runtime: kata, gpu: {count: 1}}
             """,
-            "spec.grading: Invalid value: \"object\": spec.grading.gpu is allowed only with runtime auto or nvidia",
+            "spec.grading: Invalid value: spec.grading.gpu is allowed only with runtime auto or nvidia",
             JavaCheck.VALIDATOR, "spec.grading.gpu: allowed only with runtime auto or nvidia"),
         bad("needRoot and gpu", """
             build: {prebuilt: {image: x}}
@@ -223,7 +223,7 @@ class CrdSchemaTest {
         bad("dockerfile build without image.repository", """
             build: {dockerfile: {inline: "FROM x"}}
             """,
-            "spec: Invalid value: \"object\": spec.image.repository is required for dockerfile and layers builds",
+            "spec: Invalid value: spec.image.repository is required for dockerfile and layers builds",
             JavaCheck.VALIDATOR, "spec.image.repository: required for dockerfile and layers builds"),
         bad("layers build without image.repository", """
             image: {pushSecretRef: {name: regcred}}
@@ -237,21 +237,21 @@ class CrdSchemaTest {
               dockerfile: {inline: "FROM x"}
               base: {environment: python3, image: ghcr.io/inginious/env-base:latest}
             """,
-            "spec.build.base: Invalid value: \"object\": exactly one of spec.build.base.environment or spec.build.base.image must be set",
+            "spec.build.base: Invalid value: exactly one of spec.build.base.environment or spec.build.base.image must be set",
             JavaCheck.VALIDATOR, "exactly one of spec.build.base.environment or spec.build.base.image must be set"),
         bad("prebuilt with base", """
             build:
               prebuilt: {image: x}
               base: {environment: python3}
             """,
-            "spec.build: Invalid value: \"object\": spec.build.base applies to dockerfile and layers builds, not to prebuilt images",
+            "spec.build: Invalid value: spec.build.base applies to dockerfile and layers builds, not to prebuilt images",
             JavaCheck.VALIDATOR, "spec.build.base: applies to dockerfile and layers builds, not to prebuilt images"),
         bad("dockerfile with both inline and configMapRef", """
             image: {repository: registry.example.edu/x}
             build:
               dockerfile: {inline: "FROM x", configMapRef: {name: df}}
             """,
-            "spec.build.dockerfile: Invalid value: \"object\": exactly one of spec.build.dockerfile.inline or spec.build.dockerfile.configMapRef must be set",
+            "spec.build.dockerfile: Invalid value: exactly one of spec.build.dockerfile.inline or spec.build.dockerfile.configMapRef must be set",
             JavaCheck.VALIDATOR, "exactly one of spec.build.dockerfile.inline or spec.build.dockerfile.configMapRef must be set"),
         bad("timeout 5 minutes", """
             build: {prebuilt: {image: x}, timeout: 5 minutes}
@@ -395,7 +395,7 @@ class CrdSchemaTest {
   // ---- helpers ---------------------------------------------------------------------------------------
 
   /** A whole GradingEnvironment document around a spec block. */
-  static String document(String spec) {
+  public static String document(String spec) {
     return """
         apiVersion: grading.inginious.org/v1alpha1
         kind: GradingEnvironment

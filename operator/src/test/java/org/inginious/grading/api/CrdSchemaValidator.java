@@ -434,7 +434,8 @@ public final class CrdSchemaValidator {
     if (rule.has("fieldPath")) {
       field = field + rule.get("fieldPath").asText();
     }
-    String shown = "Invalid value: \"" + typeOf(value) + "\": ";
+    // as kube-apiserver 1.36 words it (proven on the end-to-end tier): objects and lists are not shown
+    String shown = value.isContainerNode() ? "Invalid value: " : "Invalid value: " + render(value) + ": ";
     if (expression.contains("oldSelf") && !rule.path("optionalOldSelf").asBoolean(false)) {
       return; // a transition rule: the API server checks it on updates only
     }

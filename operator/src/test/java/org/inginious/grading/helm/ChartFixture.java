@@ -19,10 +19,10 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /** Renders and lints the chart of {@code helm/grading-environment-operator} with helm-java. */
-final class ChartFixture {
+public final class ChartFixture {
 
   static final String RELEASE = "grading-environment-operator";
-  static final String NAMESPACE = "grading-system";
+  public static final String NAMESPACE = "grading-system";
   static final String FULLNAME = "grading-environment-operator";
   /** Kubernetes version the chart is rendered for (helm-java defaults to 1.20). */
   static final String KUBE_VERSION = "1.30.0";
@@ -63,7 +63,7 @@ final class ChartFixture {
   }
 
   /** Every object rendered with these value overrides, parsed with fabric8's model. */
-  static List<HasMetadata> render(Map<String, Object> values) {
+  public static List<HasMetadata> render(Map<String, Object> values) {
     return parse(renderYaml(values));
   }
 
@@ -88,7 +88,7 @@ final class ChartFixture {
     return only(objects, Deployment.class);
   }
 
-  static <T extends HasMetadata> List<T> all(List<HasMetadata> objects, Class<T> type) {
+  public static <T extends HasMetadata> List<T> all(List<HasMetadata> objects, Class<T> type) {
     return objects.stream().filter(type::isInstance).map(type::cast).toList();
   }
 
@@ -123,7 +123,7 @@ final class ChartFixture {
   }
 
   /** Nested maps: {@code values("a.b", 1, "c", 2)} is {@code {a: {b: 1}, c: 2}}. */
-  static Map<String, Object> values(Object... pathsAndValues) {
+  public static Map<String, Object> values(Object... pathsAndValues) {
     Map<String, Object> values = new LinkedHashMap<>();
     for (int i = 0; i < pathsAndValues.length; i += 2) {
       String[] path = ((String) pathsAndValues[i]).split("\\.");

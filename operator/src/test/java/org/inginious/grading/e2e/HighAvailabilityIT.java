@@ -1,0 +1,118 @@
+package org.inginious.grading.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.inginious.grading.api.GradingEnvironment;
+import org.inginious.grading.ops.LeaderElection;
+import org.inginious.grading.testing.LocalRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two replicas, one Lease: kill -9 of the leader while a build runs; the standby takes over
+ * within the lease duration, adopts the build, and no build runs twice.
+ */
+@Order(4)
+class HighAvailabilityIT {
+  static final String NS = "e2e-ha";
+  static final Duration LEASE_DURATION = LeaderElection.Timings.defaults().leaseDuration();
+  /**
+   * A standby tries to acquire the Lease every retry period plus a jitter of up to 1.2 of it
+   * (fabric8's LeaderElector, as client-go's): it sees the expiry at most that late.
+   */
+  static final Duration STANDBY_POLL = Duration.ofMillis((long) (LeaderElection.Timings.defaults().retryPeriod().toMillis() * 2.2));
+  static OperatorInstallation installation;
+  static KubernetesClient admin;
+  static LocalRegistry registry;
+  static OperatorProcess first;
+  static OperatorProcess second;
+
+  @BeforeAll
+  static void start() {
+    installation = OperatorInstallation.shared();
+    admin = installation.cluster().admin();
+    KwokNodes.ensure(admin);
+    registry = LocalRegistry.open();
+    OperatorInstallation.namespace(admin, NS, Map.of());
+    first = installation.start("ha-a");
+    second = installation.start("ha-b");
+  }
+
+  @AfterAll
+  static void stop() {
+    for (OperatorProcess operator : new OperatorProcess[] {first, second}) {
+      if (operator != null) {
+        operator.close();
+      }
+    }
+    if (registry != null) {
+      registry.close();
+    }
+  }
+
+  @Test
+  void theStandbyTakesOverWithinTheLeaseDurationAndNoBuildRunsTwice() {
+    await().atMost(LEASE_DURATION.multipliedBy(3)).until(() -> first.isLeader() || second.isLeader());
+    OperatorProcess leader = first.isLeader() ? first : second;
+    OperatorProcess standby = leader == first ? second : first;
+    assertThat(standby.isLeader()).as("one leader").isFalse();
+    assertThat(holder()).isEqualTo(leader.name());
+
+    AuditLog audit = new AuditLog(installation.cluster().auditLog());
+    long mark = audit.mark();
+    Scenarios.apply(admin, NS, """
+        apiVersion: grading.inginious.org/v1alpha1
+        kind: GradingEnvironment
+        metadata: {name: ha}
+        spec:
+          image: {repository: "%s/inginious/env-ha", insecure: true}
+          build:
+            dockerfile:
+              inline: "FROM scratch"
+              buildArgs: {E2E_BUILD_DURATION: 10s}
+        """.formatted(registry.host()));
+    await().atMost(Duration.ofSeconds(30)).until(() ->
+        !admin.batch().v1().jobs().inNamespace(NS).withLabel("grading.inginious.org/build", "ha").list().getItems().isEmpty());
+
+    long killed = System.nanoTime();
+    leader.kill();
+    // the lease runs from its last renewal, which was before the kill
+    Instant lastRenewal = lease().getSpec().getRenewTime().toInstant();
+    await().atMost(LEASE_DURATION.multipliedBy(2)).pollInterval(Duration.ofMillis(100)).until(standby::isLeader);
+    Duration sinceKill = Duration.ofNanos(System.nanoTime() - killed);
+    // when the standby took the Lease, by its own record (no polling delay of this test in it)
+    Duration sinceRenewal = Duration.between(lastRenewal, lease().getSpec().getAcquireTime().toInstant());
+    System.out.printf("standby %s took over the Lease %d ms after the last renewal of %s (lease duration %d s);"
+        + " it reconciled %d ms after the kill -9%n", standby.name(), sinceRenewal.toMillis(), leader.name(),
+        LEASE_DURATION.toSeconds(), sinceKill.toMillis());
+    assertThat(sinceRenewal).as("takeover after the dead leader's last renewal")
+        .isLessThanOrEqualTo(LEASE_DURATION.plus(STANDBY_POLL));
+    assertThat(holder()).isEqualTo(standby.name());
+
+    GradingEnvironment ha = Scenarios.awaitReady(admin, NS, "ha");
+    List<AuditLog.Request> jobCreates = audit.requestsSince(mark).stream()
+        .filter(r -> r.verb().equals("create") && r.resource().equals("jobs")).toList();
+    assertThat(jobCreates).as("build Jobs created across both replicas").hasSize(1)
+        .allSatisfy(r -> assertThat(r.name().isEmpty() ? ha.getStatus().build.name : r.name())
+            .isEqualTo(ha.getStatus().build.name));
+    assertThat(admin.batch().v1().jobs().inNamespace(NS).list().getItems()).hasSize(1);
+  }
+
+  private Lease lease() {
+    return admin.leases().inNamespace(ControlPlane.OPERATOR_NAMESPACE).withName(LeaderElection.LEASE_NAME).get();
+  }
+
+  private String holder() {
+    Lease lease = lease();
+    return lease == null ? null : lease.getSpec().getHolderIdentity();
+  }
+}
