@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.inginious.grading.api.GradingEnvironment;
@@ -37,10 +38,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "demo", description = {
-    "Start an embedded Kubernetes API server, run the real operator against it, apply the examples,",
-    "build the layers examples for real with jib and print what happened."})
+    "Start a Kubernetes API server (the local control plane when e2e/setup.sh has built it, else an",
+    "embedded mock), run the real operator against it, apply the examples, build the layers examples",
+    "for real with jib and print what happened."})
 public class DemoCommand implements Callable<Integer> {
   static final String NAMESPACE = "grading";
+
+  /** Which API server the demo runs on. */
+  enum ApiServer { auto, local, embedded }
 
   @Option(names = {"-f", "--filename"}, paramLabel = "DIR", description = "Manifests to apply (default: ${DEFAULT-VALUE}).",
       defaultValue = "examples")
@@ -59,6 +64,12 @@ public class DemoCommand implements Callable<Integer> {
   @Option(names = "--keep-running", description = "Keep the API server and the operator running, and print a kubeconfig for kubectl.")
   boolean keepRunning;
 
+  @Option(names = "--api-server", paramLabel = "KIND", defaultValue = "auto", description = {
+      "local: etcd and kube-apiserver from the binaries e2e/setup.sh builds ($" + LocalControlPlane.BIN_ENV
+          + " or its cache); embedded: fabric8's mock server (no discovery: kubectl cannot talk to it);",
+      "auto (default): local when its binaries are there."})
+  ApiServer apiServer;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -74,10 +85,15 @@ public class DemoCommand implements Callable<Integer> {
     GradingOperator.Settings settings = GradingOperator.Settings.defaults()
         .withTarOutput(registry == null ? images : null);
 
-    try (EmbeddedCluster cluster = new EmbeddedCluster();
+    Optional<Path> binaries = apiServer == ApiServer.embedded ? Optional.empty() : LocalControlPlane.findBinaries();
+    if (apiServer == ApiServer.local && binaries.isEmpty()) {
+      spec.commandLine().getErr().println("no control-plane binaries in $" + LocalControlPlane.BIN_ENV + " or "
+          + LocalControlPlane.DEFAULT_CACHE + ": run e2e/setup.sh, or use --api-server embedded");
+      return 2;
+    }
+    try (DemoApiServer cluster = binaries.isPresent() ? DemoApiServer.local(binaries.get(), work, out) : DemoApiServer.embedded(out);
          GradingOperator operator = new GradingOperator(cluster.client(), config, java.util.Set.of(), settings)) {
       KubernetesClient client = cluster.client();
-      out.println("Embedded Kubernetes API server at " + cluster.url() + " (fabric8 mock server, CRUD mode, CRD registered)");
       standInForClusterAddOns(client, out);
       operator.start();
       int applied = apply(client, out);
@@ -91,8 +107,10 @@ public class DemoCommand implements Callable<Integer> {
       out.flush();
 
       if (keepRunning) {
-        Path kubeconfig = writeKubeconfig(work, cluster.url());
-        out.println("\nStill running. Try: KUBECONFIG=" + kubeconfig + " kubectl get genv -n " + NAMESPACE + "  (Ctrl-C stops)");
+        Path kubeconfig = Files.writeString(work.resolve("kubeconfig"), cluster.kubeconfig());
+        out.println("\nStill running. Try: KUBECONFIG=" + kubeconfig + " kubectl get genv -n " + NAMESPACE
+            + (cluster.servesKubectl() ? "" : "  (the embedded mock has no discovery: kubectl cannot use it; run e2e/setup.sh"
+                + " for a real API server)") + "  (Ctrl-C stops)");
         out.flush();
         new CountDownLatch(1).await();
       }
@@ -231,17 +249,5 @@ public class DemoCommand implements Callable<Integer> {
         out.println("Image tarballs in " + images + ": " + tarballs);
       }
     }
-  }
-
-  private static Path writeKubeconfig(Path work, String url) throws IOException {
-    String kubeconfig = """
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: demo, cluster: {server: "%s"}}]
-        users: [{name: demo, user: {token: demo}}]
-        contexts: [{name: demo, context: {cluster: demo, user: demo, namespace: %s}}]
-        current-context: demo
-        """.formatted(url, NAMESPACE);
-    return Files.writeString(work.resolve("kubeconfig"), kubeconfig);
   }
 }

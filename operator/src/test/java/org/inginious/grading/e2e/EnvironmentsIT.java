@@ -180,6 +180,19 @@ class EnvironmentsIT {
         IDLE.toSeconds(), writes.size(), readySince, readyTransitions());
     assertThat(writes).as("writes by the operator while nothing changed").isEmpty();
     assertThat(readyTransitions()).as("Ready conditions' lastTransitionTime").isEqualTo(readySince);
+
+    // a reconcile that finds nothing to do writes nothing either: the API server's canonical
+    // quantities (cpu 1000m -> 1, memory 0.5Gi -> 512Mi) satisfy the desired PodTemplate
+    long reconciled = operator.reconcilesSucceeded(NS);
+    long beforeWake = audit.mark();
+    admin.configMaps().inNamespace(NS).withName("course-lib").edit(cm -> {
+      cm.getMetadata().setLabels(Map.of("touched", "by-test")); // content unchanged: same build hash
+      return cm;
+    });
+    await().atMost(Duration.ofSeconds(30)).until(() -> operator.reconcilesSucceeded(NS) > reconciled);
+    assertThat(audit.requestsSince(beforeWake).stream().filter(AuditLog.Request::isWrite)
+        .filter(r -> !r.resource().equals("leases")).toList())
+        .as("writes of a reconcile that found nothing changed").isEmpty();
   }
 
   private Map<String, String> readyTransitions() {
@@ -195,7 +208,8 @@ class EnvironmentsIT {
     String image = template.getTemplate().getSpec().getContainers().get(0).getImage();
     admin.resources(PodTemplate.class).inNamespace(NS).withName("course-grading").edit(pt -> {
       pt.getTemplate().getSpec().getContainers().get(0).setImage("registry.example.edu/attacker@sha256:" + "0".repeat(64));
-      pt.getTemplate().getSpec().setHostNetwork(true);
+      pt.getTemplate().getSpec().setAutomountServiceAccountToken(true);
+      pt.getTemplate().getSpec().setServiceAccountName("default");
       return pt;
     });
     admin.resources(NetworkPolicy.class).inNamespace(NS).withName("course-grading").edit(np -> {
@@ -205,7 +219,8 @@ class EnvironmentsIT {
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       PodTemplate restored = admin.resources(PodTemplate.class).inNamespace(NS).withName("course-grading").get();
       assertThat(restored.getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo(image);
-      assertThat(restored.getTemplate().getSpec().getHostNetwork()).as("a field added by hand is removed").isNotEqualTo(Boolean.TRUE);
+      assertThat(restored.getTemplate().getSpec().getAutomountServiceAccountToken()).isFalse();
+      assertThat(restored.getTemplate().getSpec().getServiceAccountName()).as("a field added by hand is removed").isNull();
       assertThat(admin.resources(NetworkPolicy.class).inNamespace(NS).withName("course-grading").get()
           .getSpec().getPolicyTypes()).containsExactlyInAnyOrder("Ingress", "Egress");
     });

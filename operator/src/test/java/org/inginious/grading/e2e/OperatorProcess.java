@@ -80,6 +80,14 @@ public final class OperatorProcess implements AutoCloseable {
     return metrics.lines().anyMatch(line -> line.startsWith("grading_operator_leader") && line.strip().endsWith(" 1.0"));
   }
 
+  /** Reconciles of environments in this namespace that finished without error, as /metrics count them. */
+  public long reconcilesSucceeded(String namespace) {
+    return (long) body("/metrics").lines()
+        .filter(line -> line.startsWith("reconciliations_success_total{") && line.contains("namespace=\"" + namespace + "\""))
+        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+        .sum();
+  }
+
   private int get(String path) {
     try {
       return HttpClient.newHttpClient().send(request(path), HttpResponse.BodyHandlers.discarding()).statusCode();
