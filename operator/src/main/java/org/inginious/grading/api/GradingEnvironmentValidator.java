@@ -79,6 +79,14 @@ public final class GradingEnvironmentValidator {
         }
       }
     }
+    if (build.layers != null && build.layers.env != null) {
+      for (String name : LayersBuild.OPERATOR_ENV) {
+        if (build.layers.env.containsKey(name)) {
+          problems.add("spec.build.layers.env[" + name + "]: must not be set: the operator writes it for GPU environments,"
+              + " and which GPUs a grading pod sees is the device plugin's choice");
+        }
+      }
+    }
     if (build.base != null && (build.base.environment == null) == (build.base.image == null)) {
       problems.add("spec.build.base: exactly one of spec.build.base.environment or spec.build.base.image must be set");
     }

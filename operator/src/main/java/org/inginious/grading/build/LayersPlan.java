@@ -42,9 +42,10 @@ public record LayersPlan(
     List<FileEntry> files = files(environment, layers, configMaps);
     Map<String, String> env = new TreeMap<>(layers.env == null ? Map.of() : layers.env);
     if (environment.getSpec().grading != null && environment.getSpec().grading.gpu != null) {
-      // The NVIDIA runtime needs these in the image (INGInious' guide); the spec may override them.
-      env.putIfAbsent(GradingPodTemplates.NVIDIA_VISIBLE_DEVICES, "all");
-      env.putIfAbsent(GradingPodTemplates.NVIDIA_DRIVER_CAPABILITIES, "compute,utility");
+      // For Docker-based graders (INGInious' guide). The spec cannot name them (LayersBuild.env);
+      // grading pods ignore the image's NVIDIA_VISIBLE_DEVICES on a cluster set up as the README asks.
+      env.put(GradingPodTemplates.NVIDIA_VISIBLE_DEVICES, "all");
+      env.put(GradingPodTemplates.NVIDIA_DRIVER_CAPABILITIES, "compute,utility");
     }
     Map<String, String> labels = ImageLabels.forSpec(environment);
     String repository = environment.getSpec().image.repository;

@@ -21,13 +21,14 @@ import org.inginious.grading.api.Runtime;
  * its default entry.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record OperatorConfig(String defaultRuntime, Map<String, RuntimeConfig> runtimes, BuildsConfig builds) {
+public record OperatorConfig(
+    String defaultRuntime, Map<String, RuntimeConfig> runtimes, BuildsConfig builds, GradingConfig grading) {
 
   private static final ObjectMapper YAML =
       new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   public static OperatorConfig defaults() {
-    return new OperatorConfig("runc", defaultRuntimes(), BuildsConfig.defaults());
+    return new OperatorConfig("runc", defaultRuntimes(), BuildsConfig.defaults(), GradingConfig.defaults());
   }
 
   private static Map<String, RuntimeConfig> defaultRuntimes() {
@@ -88,7 +89,8 @@ public record OperatorConfig(String defaultRuntime, Map<String, RuntimeConfig> r
         o.successfulHistory() != null ? o.successfulHistory() : b.successfulHistory(),
         o.failedHistory() != null ? o.failedHistory() : b.failedHistory());
     return new OperatorConfig(
-        other.defaultRuntime != null ? other.defaultRuntime : defaultRuntime, mergedRuntimes, mergedBuilds);
+        other.defaultRuntime != null ? other.defaultRuntime : defaultRuntime, mergedRuntimes, mergedBuilds,
+        grading.overlay(other.grading));
   }
 
   private static RuntimeConfig overlay(RuntimeConfig base, RuntimeConfig given) {

@@ -65,6 +65,8 @@ public final class GradingPodTemplates {
         .withRestartPolicy("Never")
         .withAutomountServiceAccountToken(false)
         .withEnableServiceLinks(false)
+        // a user namespace: the root the entrypoint starts as maps to an unprivileged uid of the node
+        .withHostUsers(runtime.userNamespaces() ? false : null)
         .withActiveDeadlineSeconds(grading.activeDeadlineSecondsOrDefault())
         .withNodeSelector(grading.nodeSelector == null || grading.nodeSelector.isEmpty() ? null : new TreeMap<>(grading.nodeSelector))
         .withTolerations(grading.tolerations == null || grading.tolerations.isEmpty() ? null : grading.tolerations)
@@ -97,10 +99,14 @@ public final class GradingPodTemplates {
     return limits;
   }
 
+  /**
+   * Never NVIDIA_VISIBLE_DEVICES for GPU pods: the kubelet appends the pod's env after the device
+   * plugin's and the NVIDIA toolkit takes the last value, so a pod's own value would override the
+   * GPUs the plugin allocated (with "all", every GPU of the node).
+   */
   static List<EnvVar> env(GradingSpec grading, ResolvedRuntime runtime) {
     List<EnvVar> env = new ArrayList<>();
     if (grading.gpu != null) {
-      env.add(new EnvVar(NVIDIA_VISIBLE_DEVICES, "all", null));
       env.add(new EnvVar(NVIDIA_DRIVER_CAPABILITIES, "compute,utility", null));
     } else if (runtime.runtime() == Runtime.NVIDIA) {
       // The NVIDIA runtime exposes every GPU unless told otherwise; a pod without GPUs sees none.

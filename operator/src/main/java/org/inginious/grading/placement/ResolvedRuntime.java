@@ -10,8 +10,10 @@ import org.inginious.grading.config.RuntimeConfig;
  * The concrete runtime a grading pod runs under.
  *
  * @param typeLabel how INGInious names the environment type: docker (runc, crun), kata, nvidia
+ * @param userNamespaces whether grading pods get {@code hostUsers: false}
  */
-public record ResolvedRuntime(Runtime runtime, String runtimeClassName, String typeLabel, RuntimeConfig config) {
+public record ResolvedRuntime(
+    Runtime runtime, String runtimeClassName, String typeLabel, RuntimeConfig config, boolean userNamespaces) {
 
   /** auto: needRoot -> kata, gpu -> nvidia, else the configured default; explicit runtimes win. */
   public static ResolvedRuntime resolve(GradingSpec grading, OperatorConfig config) {
@@ -27,7 +29,13 @@ public record ResolvedRuntime(Runtime runtime, String runtimeClassName, String t
       }
     }
     RuntimeConfig runtimeConfig = config.runtime(runtime);
-    return new ResolvedRuntime(runtime, runtimeConfig.runtimeClassName(), typeLabel(runtime), runtimeConfig);
+    return new ResolvedRuntime(runtime, runtimeConfig.runtimeClassName(), typeLabel(runtime), runtimeConfig,
+        config.grading().userNamespaces() && supportsUserNamespaces(runtime));
+  }
+
+  /** Kata (the VM is the boundary) and the NVIDIA runtime do not support user namespaces. */
+  private static boolean supportsUserNamespaces(Runtime runtime) {
+    return runtime == Runtime.RUNC || runtime == Runtime.CRUN;
   }
 
   private static String typeLabel(Runtime runtime) {

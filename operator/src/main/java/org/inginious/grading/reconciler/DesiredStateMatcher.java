@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -14,6 +15,7 @@ import java.util.Map;
  */
 public final class DesiredStateMatcher {
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+  private static final List<String> OPTIONAL_POD_FIELDS = List.of("hostUsers", "nodeSelector", "tolerations");
 
   private DesiredStateMatcher() {}
 
@@ -34,6 +36,9 @@ public final class DesiredStateMatcher {
       }
       // Maps we own entirely: an extra key added by hand is a difference.
       if (isOwnedMap(path) && actual.size() != desired.size()) {
+        return false;
+      }
+      if (path.endsWith("/template/spec") && leftOver(actual, desired)) {
         return false;
       }
       for (Iterator<Map.Entry<String, JsonNode>> fields = desired.fields(); fields.hasNext(); ) {
@@ -73,6 +78,18 @@ public final class DesiredStateMatcher {
     } catch (IllegalArgumentException e) {
       return actual.equals(desired); // not a quantity: as text
     }
+  }
+
+  /**
+   * Pod fields we render only sometimes and the API server never fills in: one left from an
+   * earlier render (user namespaces turned off, a nodeSelector removed) is a difference.
+   */
+  private static boolean leftOver(JsonNode actualPod, JsonNode desiredPod) {
+    return OPTIONAL_POD_FIELDS.stream().anyMatch(field -> !desiredPod.has(field) && isSet(actualPod.get(field)));
+  }
+
+  private static boolean isSet(JsonNode value) {
+    return value != null && !value.isNull() && !(value.isContainerNode() && value.isEmpty());
   }
 
   private static boolean isOwnedMap(String path) {

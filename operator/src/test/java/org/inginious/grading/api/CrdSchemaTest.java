@@ -273,7 +273,27 @@ public class CrdSchemaTest {
               base: {environment: default}
             """,
             "spec.build.layers.files[0].mode in body should match",
-            JavaCheck.VALIDATOR, "spec.build.layers.files[0].mode: '0999' is not an octal mode"));
+            JavaCheck.VALIDATOR, "spec.build.layers.files[0].mode: '0999' is not an octal mode"),
+        // the pod's device allocation decides which GPUs it sees; the operator writes the image's NVIDIA variables
+        bad("layers env naming NVIDIA_VISIBLE_DEVICES", """
+            image: {repository: registry.example.edu/x}
+            build:
+              layers: {env: {LANG: C.UTF-8, NVIDIA_VISIBLE_DEVICES: all}}
+              base: {environment: default}
+            grading: {gpu: {count: 1}}
+            """,
+            "spec.build.layers.env: Invalid value: spec.build.layers.env must not set NVIDIA_VISIBLE_DEVICES or"
+                + " NVIDIA_DRIVER_CAPABILITIES",
+            JavaCheck.VALIDATOR, "spec.build.layers.env[NVIDIA_VISIBLE_DEVICES]: must not be set"),
+        bad("layers env naming NVIDIA_DRIVER_CAPABILITIES", """
+            image: {repository: registry.example.edu/x}
+            build:
+              layers: {env: {NVIDIA_DRIVER_CAPABILITIES: all}}
+              base: {environment: default}
+            """,
+            "spec.build.layers.env: Invalid value: spec.build.layers.env must not set NVIDIA_VISIBLE_DEVICES or"
+                + " NVIDIA_DRIVER_CAPABILITIES",
+            JavaCheck.VALIDATOR, "spec.build.layers.env[NVIDIA_DRIVER_CAPABILITIES]: must not be set"));
   }
 
   private static Arguments bad(String name, String spec, String crdFragment, JavaCheck check, String javaFragment) {

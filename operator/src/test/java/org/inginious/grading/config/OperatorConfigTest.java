@@ -25,6 +25,15 @@ class OperatorConfigTest {
     assertThat(config.runtime(Runtime.NVIDIA).isManaged()).isFalse();
     assertThat(config.builds().jib().maxConcurrent()).isEqualTo(2);
     assertThat(config.builds().successfulHistory()).isEqualTo(3);
+    assertThat(config.grading().userNamespaces()).isTrue();
+  }
+
+  @Test
+  void userNamespacesCanBeTurnedOffAndTheRestKeepsItsDefaults() {
+    OperatorConfig config = OperatorConfig.parse("grading: {userNamespaces: false}", "config.yaml");
+    assertThat(config.grading().userNamespaces()).isFalse();
+    assertThat(config.runtimes()).isEqualTo(OperatorConfig.defaults().runtimes());
+    assertThat(OperatorConfig.parse("grading: {}", "config.yaml").grading().userNamespaces()).isTrue();
   }
 
   @Test
@@ -59,6 +68,8 @@ class OperatorConfigTest {
       wrong type              | 'builds: {jib: {maxConcurrent: many}}'               | builds.jib.maxConcurrent
       zero builds             | 'builds: {jib: {maxConcurrent: 0}}'                  | builds.jib.maxConcurrent
       not yaml                | 'a: b: c'                                            | not valid YAML
+      unknown grading key     | 'grading: {userNamespace: false}'                    | unknown key 'grading.userNamespace'
+      userNamespaces not bool | 'grading: {userNamespaces: sometimes}'              | invalid value at 'grading.userNamespaces'
       """)
   void aBadFileGivesOneMessageNamingTheKey(String description, String yaml, String expected) {
     assertThatThrownBy(() -> OperatorConfig.parse(yaml, "config.yaml"))

@@ -38,6 +38,7 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.inginious.grading.config.OperatorConfig;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -65,6 +66,7 @@ class HelmChartTest {
     return Stream.of(
         Arguments.of("default values", Map.of()),
         Arguments.of("crun as default runtime", values("defaultRuntime", "crun")),
+        Arguments.of("user namespaces off", values("grading.userNamespaces", false)),
         Arguments.of("watchNamespaces [a, b]", values("watchNamespaces", List.of("a", "b"))),
         Arguments.of("two replicas", values("replicaCount", 2)),
         Arguments.of("metrics off", values("metrics.enabled", false)),
@@ -248,7 +250,8 @@ class HelmChartTest {
     void configMapHoldsTheOperatorConfiguration() {
       Map<String, Object> config = operatorConfig(objects);
 
-      assertThat(config).containsOnlyKeys("defaultRuntime", "runtimes", "builds");
+      assertThat(config).containsOnlyKeys("defaultRuntime", "runtimes", "builds", "grading");
+      assertThat(map(config.get("grading"))).containsExactlyEntriesOf(Map.of("userNamespaces", true));
       assertThat(config).containsEntry("defaultRuntime", "runc");
       Map<String, Map<String, Object>> runtimes = map(config.get("runtimes"));
       assertThat(runtimes).containsOnlyKeys("runc", "crun", "kata", "nvidia");
@@ -360,6 +363,24 @@ class HelmChartTest {
     assertThat(runtimes).containsKeys("runc", "crun", "nvidia");
     assertThat(map(map(config.get("builds")).get("jib"))).containsEntry("maxConcurrent", 4);
     assertThat(map(config.get("builds"))).containsEntry("successfulHistory", 1);
+  }
+
+  @Test
+  void userNamespacesCanBeTurnedOff() {
+    List<HasMetadata> objects = render(values("grading.userNamespaces", false));
+
+    assertThat(map(operatorConfig(objects).get("grading"))).containsEntry("userNamespaces", false);
+    String configYaml = all(objects, ConfigMap.class).get(0).getData().get("config.yaml");
+    assertThat(OperatorConfig.parse(configYaml, "config.yaml").grading().userNamespaces())
+        .as("the operator reads what the chart writes").isFalse();
+    assertThat(OperatorConfig.parse(all(render(), ConfigMap.class).get(0).getData().get("config.yaml"), "config.yaml")
+        .grading().userNamespaces()).as("on by default").isTrue();
+  }
+
+  @Test
+  void userNamespacesMustBeABoolean() {
+    assertThatThrownBy(() -> render(values("grading.userNamespaces", "no")))
+        .hasMessageContaining("userNamespaces");
   }
 
   @Test

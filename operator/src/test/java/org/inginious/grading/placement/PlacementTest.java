@@ -2,15 +2,22 @@ package org.inginious.grading.placement;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodTemplate;
 import io.fabric8.kubernetes.api.model.Quantity;
+import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.inginious.grading.api.CrdSchemaValidator;
 import org.inginious.grading.api.GradingEnvironment;
+import org.inginious.grading.api.GradingEnvironmentValidator;
 import org.inginious.grading.config.OperatorConfig;
 import org.inginious.grading.testing.Environments;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -89,16 +96,105 @@ class PlacementTest {
   }
 
   @Test
-  void gpuEnvironmentGetsLimitsAndNvidiaVariables() {
+  void gpuEnvironmentGetsLimitsAndDriverCapabilities() {
     GradingEnvironment env = Environments.prebuilt("cuda", "img:1", "gpu: {count: 2}");
     PodTemplate template = GradingPodTemplates.render(env, IMAGE, ResolvedRuntime.resolve(env.getSpec().grading, DEFAULTS));
     Container container = template.getTemplate().getSpec().getContainers().get(0);
     assertThat(container.getResources().getLimits()).containsEntry("nvidia.com/gpu", new Quantity("2"));
     assertThat(container.getResources().getRequests()).containsEntry("nvidia.com/gpu", new Quantity("2"));
-    assertThat(env(container)).containsExactlyInAnyOrderEntriesOf(Map.of(
-        "NVIDIA_VISIBLE_DEVICES", "all", "NVIDIA_DRIVER_CAPABILITIES", "compute,utility"));
+    assertThat(env(container)).containsExactlyEntriesOf(Map.of("NVIDIA_DRIVER_CAPABILITIES", "compute,utility"));
     assertThat(template.getTemplate().getSpec().getRuntimeClassName()).isEqualTo("nvidia");
     assertThat(template.getTemplate().getMetadata().getLabels()).containsEntry(Labels.TYPE, "nvidia");
+  }
+
+  /** Why a grading pod must never carry NVIDIA_VISIBLE_DEVICES itself (issue 9). */
+  private static final String GPU_ISOLATION = "a GPU pod must not set NVIDIA_VISIBLE_DEVICES: the kubelet appends the"
+      + " pod's env after the device plugin's allocation and the NVIDIA toolkit takes the last value, so the pod's"
+      + " own value would override the GPUs the plugin allocated ('all': every GPU of the node, other students' too)";
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      two GPUs                 | gpu: {count: 2}
+      a MIG slice              | 'gpu: {resourceName: nvidia.com/mig-1g.5gb}'
+      explicit nvidia runtime  | '{runtime: nvidia, gpu: {count: 1}}'
+      """)
+  void gpuPodTemplateNeverSetsNvidiaVisibleDevices(String description, String grading) {
+    GradingEnvironment env = Environments.prebuilt("cuda", "img:1", grading);
+    PodTemplate template = GradingPodTemplates.render(env, IMAGE, ResolvedRuntime.resolve(env.getSpec().grading, DEFAULTS));
+    assertThat(template.getTemplate().getSpec().getContainers()).allSatisfy(container ->
+        assertThat(env(container)).as(GPU_ISOLATION).doesNotContainKey(GradingPodTemplates.NVIDIA_VISIBLE_DEVICES));
+  }
+
+  @Test
+  void noSpecCanPutNvidiaVisibleDevicesIntoAGradingPod() throws Exception {
+    // The pod's env comes from the runtime and the GPU request alone; the only env a spec has is
+    // the image's (build.layers.env), and that may not name the variable.
+    assertThat(envFieldsOfTheSchema()).as("every env field a GradingEnvironment spec has")
+        .containsExactly("spec.build.layers.env");
+    String yaml = """
+        apiVersion: grading.inginious.org/v1alpha1
+        kind: GradingEnvironment
+        metadata: {name: cuda, namespace: grading}
+        spec:
+          image: {repository: registry.example.edu/env-cuda}
+          build:
+            layers: {env: {NVIDIA_VISIBLE_DEVICES: all}}
+            base: {image: registry.example.edu/cuda:12}
+          grading: {gpu: {count: 1}}
+        """;
+    assertThat(CrdSchemaValidator.generated().validateYaml(yaml)).as(GPU_ISOLATION)
+        .anySatisfy(error -> assertThat(error).startsWith("spec.build.layers.env: Invalid value:"));
+    GradingEnvironment env = Environments.fromYaml(yaml);
+    assertThat(GradingEnvironmentValidator.validate(env)).as(GPU_ISOLATION)
+        .anySatisfy(problem -> assertThat(problem).startsWith("spec.build.layers.env[NVIDIA_VISIBLE_DEVICES]: must not be set"));
+    // and had it got past both, the PodTemplate still would not carry it
+    PodTemplate template = GradingPodTemplates.render(env, IMAGE, ResolvedRuntime.resolve(env.getSpec().grading, DEFAULTS));
+    assertThat(env(template.getTemplate().getSpec().getContainers().get(0))).as(GPU_ISOLATION)
+        .doesNotContainKey(GradingPodTemplates.NVIDIA_VISIBLE_DEVICES);
+  }
+
+  /** Paths of the properties named env or envFrom anywhere under the CRD's spec. */
+  private static List<String> envFieldsOfTheSchema() throws Exception {
+    JsonNode crd;
+    try (InputStream in = PlacementTest.class.getClassLoader().getResourceAsStream(CrdSchemaValidator.CRD_RESOURCE)) {
+      crd = new ObjectMapper(new YAMLFactory()).readTree(in);
+    }
+    List<String> found = new ArrayList<>();
+    collectEnvFields(crd.at("/spec/versions/0/schema/openAPIV3Schema/properties/spec"), "spec", found);
+    return found;
+  }
+
+  private static void collectEnvFields(JsonNode schema, String path, List<String> found) {
+    if (schema.isMissingNode()) {
+      return;
+    }
+    schema.path("properties").fields().forEachRemaining(property -> {
+      String child = path + "." + property.getKey();
+      if (property.getKey().equals("env") || property.getKey().equals("envFrom")) {
+        found.add(child);
+      }
+      collectEnvFields(property.getValue(), child, found);
+    });
+    collectEnvFields(schema.path("items"), path + "[]", found);
+    collectEnvFields(schema.path("additionalProperties"), path + "[*]", found);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      runc            | ''                 | true  | false
+      crun            | runtime: crun      | true  | false
+      kata (needRoot) | needRoot: true     | true  |
+      nvidia + GPU    | gpu: {count: 1}    | true  |
+      nvidia, no GPU  | runtime: nvidia    | true  |
+      runc, off       | ''                 | false |
+      crun, off       | runtime: crun      | false |
+      """)
+  void userNamespacesForRuncAndCrunOnly(String description, String grading, boolean configured, Boolean hostUsers) {
+    OperatorConfig config = OperatorConfig.parse("grading: {userNamespaces: " + configured + "}", "test");
+    GradingEnvironment env = Environments.prebuilt("env", "img:1", grading);
+    PodTemplate template = GradingPodTemplates.render(env, IMAGE, ResolvedRuntime.resolve(env.getSpec().grading, config));
+    assertThat(template.getTemplate().getSpec().getHostUsers())
+        .as("Kata and the NVIDIA runtime do not support user namespaces; the config turns them off").isEqualTo(hostUsers);
   }
 
   @Test
@@ -176,7 +272,8 @@ class PlacementTest {
   }
 
   private static Map<String, String> env(Container container) {
-    return container.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+    return container.getEnv() == null ? Map.of()
+        : container.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
   }
 
   private static Map<String, String> selector(String keyValue) {

@@ -60,6 +60,18 @@ class DesiredStateMatcherTest {
   }
 
   @Test
+  void podFieldsWeNoLongerRenderAreADifference() {
+    PodTemplate desired = template(Map.of("cpu", "1"), "x");
+    PodTemplate userNamespaced = template(Map.of("cpu", "1"), "x");
+    userNamespaced.getTemplate().getSpec().setHostUsers(false);
+    assertThat(DesiredStateMatcher.satisfies(userNamespaced, desired)).as("user namespaces turned off").isFalse();
+    assertThat(DesiredStateMatcher.satisfies(userNamespaced, userNamespaced)).isTrue();
+    PodTemplate placed = template(Map.of("cpu", "1"), "x");
+    placed.getTemplate().getSpec().setNodeSelector(Map.of("disk", "ssd"));
+    assertThat(DesiredStateMatcher.satisfies(placed, desired)).as("nodeSelector removed from the spec").isFalse();
+  }
+
+  @Test
   void fieldsTheServerDefaultsAreIgnored() {
     PodTemplate actual = template(Map.of("cpu", "1"), "x");
     actual.getMetadata().setResourceVersion("42");
