@@ -61,23 +61,27 @@ class PlacementIT {
 
   static Stream<Arguments> runtimes() {
     return Stream.of(
-        // name, spec.grading, image labels beyond the name, nodes it may land on
+        // name, spec.grading, image labels beyond the name, nodes it may land on, in a user namespace
         Arguments.of("runc", "{runtime: runc}", Map.of(), Set.of(KwokNodes.PLAIN, KwokNodes.CRUN, KwokNodes.KATA,
-            KwokNodes.GPU, KwokNodes.MIG)),
-        Arguments.of("crun", "{runtime: crun}", Map.of(), Set.of(KwokNodes.CRUN)),
-        Arguments.of("kata", "{needRoot: true}", Map.of("org.inginious.grading.need_root", "1"), Set.of(KwokNodes.KATA)),
-        Arguments.of("gpu", "{gpu: {count: 1}}", Map.of("org.inginious.grading.need_gpu", "1"), Set.of(KwokNodes.GPU)),
+            KwokNodes.GPU, KwokNodes.MIG), true),
+        Arguments.of("crun", "{runtime: crun}", Map.of(), Set.of(KwokNodes.CRUN), true),
+        Arguments.of("kata", "{needRoot: true}", Map.of("org.inginious.grading.need_root", "1"), Set.of(KwokNodes.KATA), false),
+        Arguments.of("gpu", "{gpu: {count: 1}}", Map.of("org.inginious.grading.need_gpu", "1"), Set.of(KwokNodes.GPU), false),
         Arguments.of("mig", "{gpu: {count: 2, resourceName: " + KwokNodes.MIG_RESOURCE + "}}",
-            Map.of("org.inginious.grading.need_gpu", "1"), Set.of(KwokNodes.MIG)),
-        Arguments.of("nvidia-no-gpu", "{runtime: nvidia}", Map.of(), Set.of(KwokNodes.GPU, KwokNodes.MIG)));
+            Map.of("org.inginious.grading.need_gpu", "1"), Set.of(KwokNodes.MIG), false),
+        Arguments.of("nvidia-no-gpu", "{runtime: nvidia}", Map.of(), Set.of(KwokNodes.GPU, KwokNodes.MIG), false));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("runtimes")
   void aGradingPodFromThePodTemplateIsAdmittedAndScheduledOntoANodeOfTheRightKind(String name, String grading,
-      Map<String, String> labels, Set<String> nodes) {
+      Map<String, String> labels, Set<String> nodes, boolean userNamespace) {
     createEnvironment(name, grading, labels);
     Pod pod = admin.resource(podFrom(name)).create();
+    // as stored by the API server (a server without user-namespace support would drop the field)
+    assertThat(pod.getSpec().getHostUsers()).as("hostUsers of %s", name).isEqualTo(userNamespace ? Boolean.FALSE : null);
+    assertThat(pod.getSpec().getContainers().get(0).getEnv()).as("env of %s", name)
+        .noneMatch(e -> e.getName().equals("NVIDIA_VISIBLE_DEVICES") && !"void".equals(e.getValue()));
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       Pod current = admin.pods().inNamespace(NS).withName(pod.getMetadata().getName()).get();
       assertThat(current.getSpec().getNodeName()).as("node of %s: %s", name, current.getStatus().getConditions())
