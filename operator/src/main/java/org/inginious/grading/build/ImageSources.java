@@ -251,7 +251,7 @@ public class ImageSources {
       return new Base(Optional.empty(), null);
     }
     if (base.image != null) {
-      var credentials = secrets.pullCredentials(environment, base.image, "spec.build.base.image");
+      var credentials = secrets.pullCredentialsLazily(environment, base.image, "spec.build.base.image");
       try {
         ResolvedImage image = images.resolve(base.image, credentials, environment.getSpec().image.isInsecure(), "spec.build.base.image");
         return new Base(Optional.of(image.pinnedReference()), null);

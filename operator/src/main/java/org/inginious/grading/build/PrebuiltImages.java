@@ -1,10 +1,8 @@
 package org.inginious.grading.build;
 
 import java.util.List;
-import java.util.Optional;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.ImageSpec;
-import org.inginious.grading.build.registry.RegistryCredentials;
 import org.inginious.grading.build.registry.ResolvedImage;
 
 /** The `prebuilt` source: resolve the tag to a digest, read the labels, check them against the spec. */
@@ -22,7 +20,7 @@ public class PrebuiltImages {
   public ResolvedImage resolve(GradingEnvironment environment) throws ReconcileProblem {
     String reference = environment.getSpec().build.prebuilt.image;
     ImageSpec imageSpec = environment.getSpec().image == null ? new ImageSpec() : environment.getSpec().image;
-    Optional<RegistryCredentials> credentials = secrets.pullCredentials(environment, reference, "spec.build.prebuilt.image");
+    var credentials = secrets.pullCredentialsLazily(environment, reference, "spec.build.prebuilt.image");
     ResolvedImage image = images.resolve(reference, credentials, imageSpec.isInsecure(), "spec.build.prebuilt.image");
     List<String> mismatches = ImageLabels.mismatches(image.labels(), environment);
     if (!mismatches.isEmpty()) {

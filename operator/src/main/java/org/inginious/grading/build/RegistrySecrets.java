@@ -26,14 +26,38 @@ public final class RegistrySecrets {
     this.client = client;
   }
 
+  /** Reads credentials when called: the Secret is fetched only when a registry request needs it. */
+  @FunctionalInterface
+  public interface Reader {
+    Optional<RegistryCredentials> read() throws ReconcileProblem;
+  }
+
+  /**
+   * Credentials for a registry request, not read yet: {@code source} names where they come from
+   * (the Secret, "" for anonymous), so lookups can be cached and shared per source without a GET of
+   * the Secret on every reconcile.
+   */
+  public record Lazy(String source, Reader reader) {
+    public static final Lazy ANONYMOUS = new Lazy("", Optional::empty);
+  }
+
   /** Pull credentials (pullSecretRef, else pushSecretRef) for an image reference. */
   public Optional<RegistryCredentials> pullCredentials(GradingEnvironment environment, String reference, String field)
       throws ReconcileProblem {
+    return pullCredentialsLazily(environment, reference, field).reader().read();
+  }
+
+  /** The same, read only when {@link Lazy#reader()} is called. */
+  public Lazy pullCredentialsLazily(GradingEnvironment environment, String reference, String field) throws ReconcileProblem {
     ImageSpec image = environment.getSpec().image;
     SecretReference ref = image == null ? null : image.pullCredentials();
-    String field2 = image != null && image.pullSecretRef != null ? "spec.image.pullSecretRef" : "spec.image.pushSecretRef";
-    return ref == null ? Optional.empty()
-        : credentials(environment.getMetadata().getNamespace(), ref, field2, registryOf(reference, field));
+    if (ref == null) {
+      return Lazy.ANONYMOUS;
+    }
+    String secretField = image.pullSecretRef != null ? "spec.image.pullSecretRef" : "spec.image.pushSecretRef";
+    String namespace = environment.getMetadata().getNamespace();
+    String registry = registryOf(reference, field);
+    return new Lazy("secret " + namespace + "/" + ref.name, () -> credentials(namespace, ref, secretField, registry));
   }
 
   /** Push credentials (pushSecretRef) for the environment's repository. */
