@@ -60,7 +60,11 @@ public class RunCommand implements Callable<Integer> {
     OperatorHttpServer http = new OperatorHttpServer(httpPort, operator.operator(), metrics, election.orElse(null));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      boolean leading = election.map(LeaderElection::isLeader).orElse(false);
       operator.close();
+      if (leading) {
+        election.get().release(client);
+      }
       http.close();
       metrics.close();
       client.close();

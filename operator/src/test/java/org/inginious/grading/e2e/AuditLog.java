@@ -28,8 +28,9 @@ public final class AuditLog {
       return verb + " " + (group.isEmpty() ? "core" : group) + "/" + resource + (subresource.isEmpty() ? "" : "/" + subresource);
     }
 
+    /** Changes stored state: reviews (SelfSubjectRulesReview, TokenReview) are created but never stored. */
     public boolean isWrite() {
-      return WRITE_VERBS.contains(verb);
+      return WRITE_VERBS.contains(verb) && !resource.endsWith("reviews");
     }
 
     @Override

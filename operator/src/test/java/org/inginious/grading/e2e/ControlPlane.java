@@ -44,8 +44,10 @@ public final class ControlPlane {
     return shared;
   }
 
+  /** Surefire/failsafe set project.root; a program run from the project root (exec:java) finds it itself. */
   static Path defaultProjectRoot() {
-    return Path.of(System.getProperty("project.root", "..")).toAbsolutePath().normalize();
+    String fallback = Files.isRegularFile(Path.of("operator", "pom.xml")) ? "." : "..";
+    return Path.of(System.getProperty("project.root", fallback)).toAbsolutePath().normalize();
   }
 
   private ControlPlane(Path projectRoot) {

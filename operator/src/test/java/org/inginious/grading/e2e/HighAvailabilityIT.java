@@ -14,14 +14,17 @@ import org.inginious.grading.ops.LeaderElection;
 import org.inginious.grading.testing.LocalRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Two replicas, one Lease: kill -9 of the leader while a build runs; the standby takes over
  * within the lease duration, adopts the build, and no build runs twice.
  */
 @Order(4)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HighAvailabilityIT {
   static final String NS = "e2e-ha";
   static final Duration LEASE_DURATION = LeaderElection.Timings.defaults().leaseDuration();
@@ -60,6 +63,7 @@ class HighAvailabilityIT {
   }
 
   @Test
+  @Order(1)
   void theStandbyTakesOverWithinTheLeaseDurationAndNoBuildRunsTwice() {
     await().atMost(LEASE_DURATION.multipliedBy(3)).until(() -> first.isLeader() || second.isLeader());
     OperatorProcess leader = first.isLeader() ? first : second;
@@ -105,6 +109,32 @@ class HighAvailabilityIT {
         .allSatisfy(r -> assertThat(r.name().isEmpty() ? ha.getStatus().build.name : r.name())
             .isEqualTo(ha.getStatus().build.name));
     assertThat(admin.batch().v1().jobs().inNamespace(NS).list().getItems()).hasSize(1);
+  }
+
+  @Test
+  @Order(2)
+  void aGracefulStopHandsTheLeaseOverAtOnce() {
+    OperatorProcess leader = first.isAlive() && first.isLeader() ? first : second.isAlive() && second.isLeader() ? second : null;
+    if (leader == null) {
+      await().atMost(LEASE_DURATION.multipliedBy(3)).until(() -> (first.isAlive() && first.isLeader())
+          || (second.isAlive() && second.isLeader()));
+      leader = first.isAlive() && first.isLeader() ? first : second;
+    }
+    OperatorProcess standby = installation.start("ha-c");
+    assertThat(standby.isLeader()).isFalse();
+    long stopped = System.nanoTime();
+    leader.close(); // SIGTERM, as a rolling update stops the old pod: it releases the Lease
+    await().atMost(LEASE_DURATION).pollInterval(Duration.ofMillis(100)).until(standby::isLeader);
+    Duration handover = Duration.ofNanos(System.nanoTime() - stopped);
+    System.out.printf("graceful stop of %s: %s leads %d ms later (lease duration %d s)%n", leader.name(), standby.name(),
+        handover.toMillis(), LEASE_DURATION.toSeconds());
+    assertThat(handover).as("handover after a graceful stop: the Lease was released, not left to expire")
+        .isLessThan(LEASE_DURATION.dividedBy(2));
+    if (leader == first) {
+      first = standby;
+    } else {
+      second = standby;
+    }
   }
 
   private Lease lease() {

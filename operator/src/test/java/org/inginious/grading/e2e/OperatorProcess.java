@@ -82,8 +82,12 @@ public final class OperatorProcess implements AutoCloseable {
 
   /** Reconciles of environments in this namespace that finished without error, as /metrics count them. */
   public long reconcilesSucceeded(String namespace) {
+    return metricSum("reconciliations_success_total{", namespace);
+  }
+
+  private long metricSum(String prefix, String namespace) {
     return (long) body("/metrics").lines()
-        .filter(line -> line.startsWith("reconciliations_success_total{") && line.contains("namespace=\"" + namespace + "\""))
+        .filter(line -> line.startsWith(prefix) && (namespace == null || line.contains("namespace=\"" + namespace + "\"")))
         .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
         .sum();
   }
@@ -116,6 +120,15 @@ public final class OperatorProcess implements AutoCloseable {
 
   public String name() {
     return name;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  /** Reconciles of environments in this namespace that started, as /metrics count them. */
+  public long reconcilesStarted(String namespace) {
+    return metricSum("reconciliations_started_total{", namespace);
   }
 
   public boolean isAlive() {

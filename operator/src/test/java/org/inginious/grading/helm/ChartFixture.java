@@ -29,9 +29,10 @@ public final class ChartFixture {
 
   private ChartFixture() {}
 
-  /** The project root: surefire's {@code project.root}, else the parent of the module directory. */
+  /** The project root: surefire's {@code project.root}, else the folder holding operator/ (a program run from it). */
   static Path projectRoot() {
-    return Paths.get(System.getProperty("project.root", "..")).toAbsolutePath().normalize();
+    String fallback = Files.isRegularFile(Paths.get("operator", "pom.xml")) ? "." : "..";
+    return Paths.get(System.getProperty("project.root", fallback)).toAbsolutePath().normalize();
   }
 
   static Path chartDir() {

@@ -1,0 +1,219 @@
+package org.inginious.grading.bench;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.inginious.grading.api.GradingEnvironment;
+import org.inginious.grading.api.Phase;
+import org.inginious.grading.e2e.AuditLog;
+import org.inginious.grading.e2e.OperatorInstallation;
+import org.inginious.grading.e2e.OperatorProcess;
+import org.inginious.grading.testing.Environments;
+import org.inginious.grading.testing.LocalRegistry;
+import org.inginious.grading.testing.TestImages;
+
+/**
+ * Scale: N prebuilt environments (3 distinct image references) in 1 and in 10 namespaces, the
+ * operator as its own process ({@code -Xmx256m}, the chart's RBAC) on the end-to-end tier's real
+ * control plane, a local registry. Per case: the environments are created while the operator is
+ * stopped, then it starts; prints start -> first status write, start -> all Ready, reconciles and
+ * writes per environment (writes from the audit log), bytes the API server sent (all clients),
+ * registry manifest requests per reference, heap after GC and RSS, writes during an idle window,
+ * writes on a restart; and the targets beside them. A program, not a test:
+ *
+ * <pre>
+ * mvn -q -B package -DskipTests &amp;&amp; mvn -q -B -pl operator exec:java -Dexec.classpathScope=test \
+ *     -Dexec.mainClass=org.inginious.grading.bench.ScaleBenchmark -Dexec.args="100,1000,3000 120"
+ * </pre>
+ * Arguments: the values of N, and the idle window in seconds (default 120). Needs what the tests
+ * need ({@code e2e/setup.sh}).
+ */
+public final class ScaleBenchmark {
+  static final int REFERENCES = 3;
+
+  record Figures(int n, int namespaces, double startToFirstWrite, double startToAllReady, double reconcilesPerEnv,
+      double writesPerEnv, double bytesPerEnv, double manifestRequestsPerRef, double heapMiB, double rssMiB,
+      long idleWrites, long restartWrites) {}
+
+  public static void main(String[] args) throws Exception {
+    List<Integer> sizes = args.length > 0 ? java.util.Arrays.stream(args[0].split(",")).map(Integer::parseInt).toList()
+        : List.of(100, 1000, 3000);
+    Duration idle = Duration.ofSeconds(args.length > 1 ? Long.parseLong(args[1]) : 120);
+    OperatorInstallation installation = OperatorInstallation.shared();
+    List<Figures> all = new ArrayList<>();
+    try (LocalRegistry registry = LocalRegistry.open()) {
+      for (int i = 0; i < REFERENCES; i++) {
+        TestImages.push(registry.host(), "inginious/env-bench-" + i, "v1", Map.of());
+      }
+      for (int n : sizes) {
+        for (int namespaces : new int[] {1, 10}) {
+          Figures figures = run(installation, registry, n, namespaces, idle);
+          all.add(figures);
+          print(List.of(figures), idle);
+        }
+      }
+    }
+    System.out.println();
+    System.out.println("All cases:");
+    print(all, idle);
+    System.exit(0); // the control plane stops in a shutdown hook
+  }
+
+  static Figures run(OperatorInstallation installation, LocalRegistry registry, int n, int namespaceCount, Duration idle)
+      throws Exception {
+    KubernetesClient admin = installation.cluster().admin();
+    String prefix = "bench-" + n + "-" + namespaceCount;
+    List<String> namespaces = new ArrayList<>();
+    for (int i = 0; i < namespaceCount; i++) {
+      namespaces.add(prefix + "-" + i);
+      OperatorInstallation.namespace(admin, prefix + "-" + i, Map.of());
+    }
+    System.out.printf("%n== %d environments in %d namespace(s): creating them with the operator stopped%n", n, namespaceCount);
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    List<Future<?>> creates = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int index = i;
+      creates.add(pool.submit(() -> admin.resource(Environments.fromYaml("""
+          apiVersion: grading.inginious.org/v1alpha1
+          kind: GradingEnvironment
+          metadata: {name: env-%d, namespace: %s}
+          spec:
+            image: {insecure: true}
+            build: {prebuilt: {image: "%s/inginious/env-bench-%d:v1"}}
+          """.formatted(index, namespaces.get(index % namespaceCount), registry.host(), index % REFERENCES))).create()));
+    }
+    for (Future<?> create : creates) {
+      create.get();
+    }
+    pool.shutdown();
+
+    AuditLog audit = new AuditLog(installation.cluster().auditLog());
+    long mark = audit.mark();
+    long manifestsBefore = manifestRequests(registry);
+    double bytesBefore = responseBytes(installation);
+    Instant start = Instant.now();
+    OperatorProcess operator = installation.start(prefix + "-a");
+    try {
+      awaitAllReady(admin, namespaces, n, Duration.ofMinutes(10));
+      double startToAllReady = seconds(start, Instant.now());
+      List<AuditLog.Request> toReady = nonLeaseWrites(audit.requestsSince(mark));
+      Instant firstStatusWrite = toReady.stream().filter(r -> r.subresource().equals("status"))
+          .map(r -> Instant.parse(r.timestamp())).min(Instant::compareTo).orElse(Instant.now());
+      long reconciles = namespaces.stream().mapToLong(operator::reconcilesStarted).sum();
+      double bytes = responseBytes(installation) - bytesBefore;
+      long manifests = manifestRequests(registry) - manifestsBefore;
+      double[] memory = memory(operator.pid());
+
+      System.out.printf("   Ready after %.1f s; idle for %d s%n", startToAllReady, idle.toSeconds());
+      long idleMark = audit.mark();
+      Thread.sleep(idle.toMillis());
+      long idleWrites = nonLeaseWrites(audit.requestsSince(idleMark)).size();
+
+      operator.close();
+      long restartMark = audit.mark();
+      operator = installation.start(prefix + "-b");
+      OperatorProcess restarted = operator;
+      awaitCondition(() -> namespaces.stream().mapToLong(restarted::reconcilesSucceeded).sum() >= n, Duration.ofMinutes(5));
+      Thread.sleep(2000); // the last reconciles' writes, if any, reach the audit log
+      long restartWrites = nonLeaseWrites(audit.requestsSince(restartMark)).size();
+
+      return new Figures(n, namespaceCount, seconds(start, firstStatusWrite), startToAllReady, (double) reconciles / n,
+          (double) toReady.size() / n, bytes / n, (double) manifests / REFERENCES, memory[0], memory[1], idleWrites,
+          restartWrites);
+    } finally {
+      operator.close();
+      // the next case starts from an empty cluster: the namespace controller deletes everything
+      for (String namespace : namespaces) {
+        admin.namespaces().withName(namespace).delete();
+      }
+      for (String namespace : namespaces) {
+        admin.namespaces().withName(namespace).waitUntilCondition(ns -> ns == null, 10, TimeUnit.MINUTES);
+      }
+    }
+  }
+
+  static void print(List<Figures> figures, Duration idle) {
+    String header = "%6s %4s %12s %12s %10s %9s %10s %10s %9s %8s %9s %9s%n";
+    System.out.printf(header, "N", "ns", "start->1st", "start->Ready", "reconc/env", "writes/env", "bytes/env",
+        "manif/ref", "heap MiB", "RSS MiB", "idle wr", "restart wr");
+    for (Figures f : figures) {
+      System.out.printf("%6d %4d %11.1fs %11.1fs %10.2f %10.2f %10.0f %10.1f %9.1f %8.0f %9d %9d%n", f.n(), f.namespaces(),
+          f.startToFirstWrite(), f.startToAllReady(), f.reconcilesPerEnv(), f.writesPerEnv(), f.bytesPerEnv(),
+          f.manifestRequestsPerRef(), f.heapMiB(), f.rssMiB(), f.idleWrites(), f.restartWrites());
+    }
+    System.out.printf("targets: start->1st status write <= 3 s; 1,000 in 1 namespace within 1.5x of 1,000 in 10;"
+        + " <= 1.2 reconciles and <= 3 writes per environment; bytes/env flat from 100 to 3,000;"
+        + " <= 3 registry requests per reference per start; heap after GC <= 128 MiB at 3,000 (-Xmx256m);"
+        + " 0 writes idle (%d s) and on restart%n", idle.toSeconds());
+  }
+
+  private static List<AuditLog.Request> nonLeaseWrites(List<AuditLog.Request> requests) {
+    return requests.stream().filter(AuditLog.Request::isWrite).filter(r -> !r.resource().equals("leases")).toList();
+  }
+
+  private static void awaitAllReady(KubernetesClient admin, List<String> namespaces, int n, Duration timeout)
+      throws InterruptedException {
+    awaitCondition(() -> namespaces.stream().mapToLong(ns -> admin.resources(GradingEnvironment.class).inNamespace(ns)
+        .list().getItems().stream().filter(e -> e.getStatus() != null && e.getStatus().phase == Phase.Ready).count())
+        .sum() >= n, timeout);
+  }
+
+  private static void awaitCondition(java.util.function.BooleanSupplier condition, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("not reached within " + timeout);
+      }
+      Thread.sleep(250);
+    }
+  }
+
+  /** Bytes of responses the API server sent, all clients (its apiserver_response_sizes histogram). */
+  private static double responseBytes(OperatorInstallation installation) throws IOException, InterruptedException {
+    String metrics = installation.cluster().admin().raw("/metrics");
+    return metrics.lines().filter(line -> line.startsWith("apiserver_response_sizes_sum{"))
+        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+  }
+
+  private static long manifestRequests(LocalRegistry registry) {
+    return Pattern.compile("(GET|HEAD) /v2/inginious/env-bench-\\d+/manifests/").matcher(registry.logText()).results().count();
+  }
+
+  /** Heap used after a full GC and resident set size, in MiB. */
+  private static double[] memory(long pid) throws IOException, InterruptedException {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    run(jcmd.toString(), Long.toString(pid), "GC.run");
+    String heap = run(jcmd.toString(), Long.toString(pid), "GC.heap_info");
+    var used = Pattern.compile("used (\\d+)K").matcher(heap);
+    double heapMiB = used.find() ? Long.parseLong(used.group(1)) / 1024.0 : Double.NaN;
+    String status = Files.readString(Path.of("/proc/" + pid + "/status"));
+    var rss = Pattern.compile("VmRSS:\\s+(\\d+) kB").matcher(status);
+    double rssMiB = rss.find() ? Long.parseLong(rss.group(1)) / 1024.0 : Double.NaN;
+    return new double[] {heapMiB, rssMiB};
+  }
+
+  private static String run(String... command) throws IOException, InterruptedException {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    process.waitFor();
+    return out;
+  }
+
+  private static double seconds(Instant from, Instant to) {
+    return Duration.between(from, to).toMillis() / 1000.0;
+  }
+
+  private ScaleBenchmark() {}
+}
