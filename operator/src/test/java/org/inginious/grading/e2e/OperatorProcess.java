@@ -42,6 +42,8 @@ public final class OperatorProcess implements AutoCloseable {
     ProcessBuilder builder = new ProcessBuilder(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-XX:+ExitOnOutOfMemoryError",
+        // timestamps in its log, to see where time goes (Kubernetes adds its own in a pod)
+        "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
         "-jar", jar.toString(),
         "run", "--config", config.toString(), "--http-port", Integer.toString(port)))
         .redirectErrorStream(true)
