@@ -5,7 +5,6 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.ValidationRule;
-import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Stream;
@@ -18,9 +17,6 @@ import java.util.stream.Stream;
     value = "!has(self.prebuilt) || !has(self.base)",
     message = "spec.build.base applies to dockerfile and layers builds, not to prebuilt images")
 public class BuildSpec {
-  /** Go-style duration as Kubernetes writes them: 90s, 30m, 1h30m. */
-  public static final String DURATION_PATTERN = "^([0-9]+h)?([0-9]+m)?([0-9]+s)?$";
-
   @JsonPropertyDescription("Build with a Dockerfile in a Kaniko Job (RUN steps allowed).")
   public DockerfileBuild dockerfile;
 
@@ -34,12 +30,13 @@ public class BuildSpec {
   public BaseSpec base;
 
   @JsonPropertyDescription("Build timeout, for example 30m.")
-  @Pattern(DURATION_PATTERN)
-  @Size(min = 1)
+  @Pattern(Formats.DURATION)
+  @Size(min = 1, max = 20)
+  @ValidationRule(value = "self.matches('[1-9]')", message = "spec.build.timeout must be longer than 0s")
   public String timeout;
 
   @JsonPropertyDescription("Resources of build Jobs.")
-  public ResourceRequirements resources;
+  public Resources resources;
 
   /** Names of the ConfigMaps a build reads (layers files, Dockerfile, build context), once each. */
   public List<String> configMapNames() {

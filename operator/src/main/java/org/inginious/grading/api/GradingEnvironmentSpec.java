@@ -12,10 +12,14 @@ import io.fabric8.generator.annotation.ValidationRule;
     message = "spec.image.repository is required for dockerfile and layers builds (the image is pushed there)")
 public class GradingEnvironmentSpec {
 
-  /** INGInious accepts lowercase ids; they become label values and PodTemplate labels. */
-  public static final String ENVIRONMENT_NAME_PATTERN = "^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$";
+  /**
+   * A Kubernetes label value, case kept: INGInious takes any Docker label value (R, R-bio), and the
+   * id becomes label values of the PodTemplate and its pods. metadata.name stays a lowercase DNS name.
+   */
+  public static final String ENVIRONMENT_NAME_PATTERN = "^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$";
 
-  @JsonPropertyDescription("Environment id tasks refer to (label org.inginious.grading.name); defaults to metadata.name.")
+  @JsonPropertyDescription("Environment id tasks refer to (label org.inginious.grading.name), case kept: letters, digits,"
+      + " '.', '_', '-', at most 63 characters; defaults to metadata.name.")
   @Pattern(ENVIRONMENT_NAME_PATTERN)
   public String environmentName;
 

@@ -3,10 +3,11 @@ package org.inginious.grading.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
-import io.fabric8.kubernetes.api.model.ResourceRequirements;
-import io.fabric8.kubernetes.api.model.Toleration;
 import java.util.List;
 import java.util.Map;
 
@@ -34,10 +35,11 @@ public class GradingSpec {
   public GpuSpec gpu;
 
   @JsonPropertyDescription("Limits of a grading pod; requests are set equal to them.")
-  public ResourceRequirements resources;
+  public Resources resources;
 
   @JsonPropertyDescription("Hard deadline of a grading pod in seconds.")
   @Min(1)
+  @Max(Formats.INT32_MAX)
   @Default("300")
   public Long activeDeadlineSeconds;
 
@@ -45,9 +47,14 @@ public class GradingSpec {
   @Default("none")
   public Network network;
 
-  public Map<String, String> nodeSelector;
+  @JsonPropertyDescription("Node labels grading pods must run on (label keys and values).")
+  @Size(max = 32) // bounds the key rule's cost
+  @ValidationRule(value = Formats.LABEL_KEYS_RULE, message = "spec.grading.nodeSelector keys must be label keys:"
+      + " an optional DNS prefix and '/', then at most 63 of A-Z, a-z, 0-9, '-', '_', '.'")
+  public Map<String, @Size(max = 63) @Pattern(Formats.LABEL_VALUE) String> nodeSelector;
 
-  public List<Toleration> tolerations;
+  @JsonPropertyDescription("Taints grading pods tolerate.")
+  public List<GradingToleration> tolerations;
 
   public Runtime runtimeOrDefault() {
     return runtime == null ? Runtime.AUTO : runtime;

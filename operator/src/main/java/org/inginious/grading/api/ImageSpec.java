@@ -2,12 +2,14 @@ package org.inginious.grading.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ImageSpec {
   @JsonPropertyDescription("Repository builds push to, without tag or digest (registry.example.edu/inginious/env-php).")
-  @Size(min = 1)
+  @Size(min = 1, max = Formats.IMAGE_MAX)
+  @Pattern(Formats.IMAGE_REPOSITORY)
   public String repository;
 
   @JsonPropertyDescription("kubernetes.io/dockerconfigjson Secret used to push (and to pull when pullSecretRef is absent).")

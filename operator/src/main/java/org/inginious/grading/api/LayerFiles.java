@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class LayerFiles {
@@ -11,7 +12,8 @@ public class LayerFiles {
 
   @Required
   @JsonPropertyDescription("Absolute directory the ConfigMap's keys are written to.")
-  @Pattern("^/.*")
+  @Size(max = Formats.PATH_MAX)
+  @Pattern(Formats.ABSOLUTE_PATH)
   public String path;
 
   @JsonPropertyDescription("Octal file mode, default 0644.")

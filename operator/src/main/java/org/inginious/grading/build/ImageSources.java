@@ -22,7 +22,6 @@ import org.inginious.grading.build.jib.LayersBuildRequest;
 import org.inginious.grading.build.kaniko.BuildProgress;
 import org.inginious.grading.build.kaniko.DockerfilePlan;
 import org.inginious.grading.build.kaniko.KanikoBuilds;
-import org.inginious.grading.build.kaniko.KanikoJobs;
 import org.inginious.grading.build.registry.RegistryException;
 import org.inginious.grading.build.registry.ResolvedImage;
 
@@ -38,7 +37,6 @@ public class ImageSources {
   public static final String WAITING_FOR_BASE = "WaitingForBase";
   /** The base environment's build failed: children stay on their last good image. */
   public static final String BASE_FAILED = "BaseFailed";
-  public static final String NAME_TOO_LONG = "NameTooLong";
   public static final String BUILDING = "Building";
   public static final String BUILT = "Built";
   private static final String LAST_GOOD_IMAGE = " (last good image)";
@@ -159,12 +157,6 @@ public class ImageSources {
   }
 
   private Outcome dockerfile(GradingEnvironment environment, ClusterView cluster) throws ReconcileProblem {
-    String name = environment.getMetadata().getName();
-    if (BuildHash.buildName(environment, "0".repeat(64)).length() > KanikoJobs.MAX_NAME) {
-      throw new ReconcileProblem(NAME_TOO_LONG, "metadata.name: '" + name + "' is too long for a build Job name (<name>-build-"
-          + "<hash8> must fit in " + KanikoJobs.MAX_NAME + " characters; use at most "
-          + (KanikoJobs.MAX_NAME - "-build-".length() - 8) + ")", false);
-    }
     Base base = base(environment, cluster);
     if (base.waiting() != null) {
       return base.waiting();

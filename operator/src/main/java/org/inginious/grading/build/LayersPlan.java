@@ -30,6 +30,7 @@ public record LayersPlan(
   /** Bumped when the way inputs become an image changes, so every environment rebuilds once. */
   static final String BUILDER = "jib-core/0.28.1;layers-format=1";
   public static final String CONFIG_MAP_MISSING = "ConfigMapMissing";
+  public static final String CONFIG_MAP_INVALID = "ConfigMapInvalid";
   public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
 
   /**
@@ -81,11 +82,27 @@ public record LayersPlan(
         configMap.getData().forEach((key, value) -> contents.put(key, value.getBytes(StandardCharsets.UTF_8)));
       }
       if (configMap.getBinaryData() != null) {
-        configMap.getBinaryData().forEach((key, value) -> contents.put(key, Base64.getDecoder().decode(value)));
+        for (var binary : configMap.getBinaryData().entrySet()) {
+          contents.put(binary.getKey(), binaryData(configMap, binary.getKey(), "spec.build.layers.files[" + i + "].configMapRef"));
+        }
       }
       contents.forEach((key, content) -> files.add(new FileEntry(directory + key, content, mode)));
     }
     return files;
+  }
+
+  /**
+   * A binaryData value as the API server decodes it (Go's base64 skips line breaks); a value it would
+   * not decode (a ConfigMap read offline by `render`) is a problem, not a crash.
+   */
+  public static byte[] binaryData(ConfigMap configMap, String key, String field) throws ReconcileProblem {
+    String value = configMap.getBinaryData().get(key);
+    try {
+      return Base64.getDecoder().decode(value == null ? "" : value.replace("\r", "").replace("\n", ""));
+    } catch (IllegalArgumentException e) {
+      throw new ReconcileProblem(CONFIG_MAP_INVALID, field + ": ConfigMap " + configMap.getMetadata().getNamespace() + "/"
+          + configMap.getMetadata().getName() + " has binaryData." + key + " that is not base64", false);
+    }
   }
 
   /** Kubernetes-style durations: 90s, 30m, 1h30m. */

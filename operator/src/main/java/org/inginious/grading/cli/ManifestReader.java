@@ -1,40 +1,42 @@
 package org.inginious.grading.cli;
 
 import com.fasterxml.jackson.annotation.JsonAnySetter;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.ResourceClaim;
-import io.fabric8.kubernetes.api.model.ResourceRequirements;
-import io.fabric8.kubernetes.api.model.Toleration;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.stream.Collectors;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.GradingEnvironmentValidator;
+import org.inginious.grading.api.ReadProblems;
 
 /**
- * Reads GradingEnvironments from YAML files or directories of them, strictly: unknown fields and
- * wrong values are problems, as a strict API server would report them. ConfigMaps are kept as they
- * are (`render` shows what dockerfile builds make of them); other kinds are skipped.
+ * Reads GradingEnvironments from YAML files or directories of them, as kubectl and a strict API
+ * server would: documents and the items of a `kind: List`, unknown fields and wrong values are
+ * problems, and so are duplicate names, two environments with one environmentName in a namespace,
+ * bases in a cycle, an unknown kind of our API group, and input without any GradingEnvironment.
+ * ConfigMaps are kept (`render` shows what dockerfile builds make of them); other kinds are skipped.
+ * Every problem is one line: file, document, field.
  */
 public final class ManifestReader {
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-  /** As strict as the API server: no unknown fields (also inside fabric8 types), no scalar coercion. */
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** As strict as the API server: no unknown fields, no scalar coercion. */
   private static final ObjectMapper STRICT = JsonMapper.builder()
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
       .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
@@ -43,10 +45,9 @@ public final class ManifestReader {
           .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
           .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
       .withCoercionConfig(LogicalType.Boolean, c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail))
-      .addMixIn(ResourceRequirements.class, NoAdditionalProperties.class)
-      .addMixIn(Toleration.class, NoAdditionalProperties.class)
-      .addMixIn(ResourceClaim.class, NoAdditionalProperties.class)
+      .addMixIn(io.fabric8.kubernetes.api.model.ObjectMeta.class, NoAdditionalProperties.class)
       .build();
+  private static final String API_VERSION = GradingEnvironment.GROUP + "/" + GradingEnvironment.VERSION;
 
   /** fabric8's model keeps unknown fields as "additional properties"; the API server rejects them. */
   private abstract static class NoAdditionalProperties {
@@ -60,25 +61,36 @@ public final class ManifestReader {
     }
   }
 
+  /** An environment and where it was read: "file: document 2 (php)". */
+  private record Read(GradingEnvironment environment, String where) {}
+
+  private final List<Read> environments = new ArrayList<>();
+  private final List<String> problems = new ArrayList<>();
+  private final List<ConfigMap> configMaps = new ArrayList<>();
+  private int environmentDocuments;
+
   private ManifestReader() {}
 
   public static Result read(List<Path> paths) {
-    List<GradingEnvironment> environments = new ArrayList<>();
-    List<String> problems = new ArrayList<>();
-    List<ConfigMap> configMaps = new ArrayList<>();
-    for (Path file : expand(paths, problems)) {
-      readFile(file, environments, problems, configMaps);
+    ManifestReader reader = new ManifestReader();
+    for (Path file : reader.expand(paths)) {
+      reader.readFile(file);
     }
-    return new Result(environments, problems, configMaps);
+    reader.checkAcrossObjects();
+    if (reader.environmentDocuments == 0 && reader.problems.isEmpty()) {
+      reader.problems.add(String.join(", ", paths.stream().map(Path::toString).toList())
+          + ": no GradingEnvironment found (apiVersion " + API_VERSION + ", kind GradingEnvironment)");
+    }
+    return new Result(reader.environments.stream().map(Read::environment).toList(), reader.problems, reader.configMaps);
   }
 
-  private static List<Path> expand(List<Path> paths, List<String> problems) {
+  private List<Path> expand(List<Path> paths) {
     List<Path> files = new ArrayList<>();
     for (Path path : paths) {
       if (Files.isDirectory(path)) {
         try (Stream<Path> walk = Files.walk(path)) {
           walk.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().forEach(files::add);
-        } catch (IOException e) {
+        } catch (IOException | java.io.UncheckedIOException e) {
           problems.add(path + ": cannot be read: " + e.getMessage());
         }
       } else if (Files.isRegularFile(path)) {
@@ -90,71 +102,182 @@ public final class ManifestReader {
     return files;
   }
 
-  private static void readFile(Path file, List<GradingEnvironment> environments, List<String> problems,
-      List<ConfigMap> configMaps) {
+  private void readFile(Path file) {
     List<JsonNode> documents;
-    try (var parser = YAML.getFactory().createParser(file.toFile())) {
-      documents = YAML.readValues(parser, JsonNode.class).readAll();
-    } catch (JsonProcessingException e) {
-      problems.add(file + ": not valid YAML: " + e.getOriginalMessage()
-          + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"));
+    try {
+      documents = YamlDocuments.read(file);
+    } catch (YamlDocuments.Unreadable e) {
+      problems.add(file + ": " + e.getMessage());
       return;
-    } catch (IOException e) {
+    } catch (IOException | java.io.UncheckedIOException e) {
       problems.add(file + ": cannot be read: " + e.getMessage());
       return;
     }
     for (int i = 0; i < documents.size(); i++) {
       JsonNode document = documents.get(i);
-      if (document == null || document.isNull() || document.isEmpty()) {
+      String where = file + ": document " + (i + 1);
+      if (document == null || document.isNull() || document.isEmpty() && document.isContainerNode()) {
         continue;
       }
-      if ("ConfigMap".equals(document.path("kind").asText()) && "v1".equals(document.path("apiVersion").asText())) {
-        try {
-          ConfigMap configMap = YAML.treeToValue(document, ConfigMap.class);
-          if (configMap.getMetadata() != null && configMap.getMetadata().getName() != null) {
-            if (configMap.getMetadata().getNamespace() == null) {
-              configMap.getMetadata().setNamespace("default");
-            }
-            configMaps.add(configMap);
-          }
-        } catch (JsonProcessingException e) {
-          problems.add(file + ": ConfigMap " + document.path("metadata").path("name").asText("document " + (i + 1)) + ": "
-              + e.getOriginalMessage());
+      if (isList(document)) {
+        JsonNode items = document.get("items");
+        for (int j = 0; j < items.size(); j++) {
+          readObject(items.get(j), where + ", item " + (j + 1));
         }
+      } else {
+        readObject(document, where);
+      }
+    }
+  }
+
+  /** `kind: List` (what `kubectl get -o yaml` prints) or a typed list such as GradingEnvironmentList. */
+  private static boolean isList(JsonNode document) {
+    return document.isObject() && document.path("kind").asText().endsWith("List") && document.path("items").isArray();
+  }
+
+  private void readObject(JsonNode object, String where) {
+    if (!object.isObject() || !object.path("apiVersion").isTextual() || !object.path("kind").isTextual()) {
+      problems.add(where + ": not a Kubernetes object (a mapping with apiVersion and kind)");
+      return;
+    }
+    String apiVersion = object.get("apiVersion").asText();
+    String kind = object.get("kind").asText();
+    String name = object.path("metadata").path("name").asText("");
+    String named = name.isEmpty() ? where : where + " (" + name + ")";
+    if (kind.equals("GradingEnvironment")) {
+      environmentDocuments++;
+      readEnvironment(object, named, apiVersion);
+    } else if (apiVersion.startsWith(GradingEnvironment.GROUP + "/")) {
+      problems.add(named + ": kind " + kind + " is not a kind of " + GradingEnvironment.GROUP + " (known: GradingEnvironment)");
+    } else if (kind.equals("ConfigMap") && apiVersion.equals("v1")) {
+      readConfigMap(object, named);
+    }
+  }
+
+  private void readEnvironment(JsonNode document, String where, String apiVersion) {
+    if (!apiVersion.equals(API_VERSION)) {
+      problems.add(where + ": apiVersion must be " + API_VERSION);
+      return;
+    }
+    dropNulls(document);
+    List<String> quantityProblems = fractionalQuantities(document);
+    if (!quantityProblems.isEmpty()) {
+      quantityProblems.forEach(p -> problems.add(where + ": " + p));
+      return;
+    }
+    GradingEnvironment environment;
+    try {
+      environment = STRICT.treeToValue(document, GradingEnvironment.class);
+    } catch (JsonMappingException e) {
+      problems.add(where + ": " + ReadProblems.describe(e));
+      return;
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      problems.add(where + ": " + e.getMessage());
+      return;
+    }
+    if (environment.getMetadata() != null && environment.getMetadata().getNamespace() == null) {
+      environment.getMetadata().setNamespace("default");
+    }
+    GradingEnvironmentValidator.validate(environment).forEach(p -> problems.add(where + ": " + p));
+    environments.add(new Read(environment, where));
+  }
+
+  private void readConfigMap(JsonNode document, String where) {
+    ConfigMap configMap;
+    try {
+      configMap = JSON.treeToValue(document, ConfigMap.class);
+    } catch (JsonMappingException e) {
+      problems.add(where + ": " + ReadProblems.describe(e));
+      return;
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      problems.add(where + ": " + e.getMessage());
+      return;
+    }
+    if (configMap.getMetadata() == null || configMap.getMetadata().getName() == null) {
+      return;
+    }
+    // the API server decodes binaryData as base64 (Go's decoder skips line breaks); so do the builds
+    if (configMap.getBinaryData() != null) {
+      configMap.getBinaryData().forEach((key, value) -> {
+        if (!isBase64(value)) {
+          problems.add(where + ": binaryData." + key + ": not base64");
+        }
+      });
+    }
+    if (configMap.getMetadata().getNamespace() == null) {
+      configMap.getMetadata().setNamespace("default");
+    }
+    configMaps.add(configMap);
+  }
+
+  private static boolean isBase64(String value) {
+    try {
+      Base64.getDecoder().decode(value == null ? "" : value.replace("\r", "").replace("\n", ""));
+      return value != null;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /** Rules no single object can break: what the cluster would make of this set of manifests. */
+  private void checkAcrossObjects() {
+    Map<String, Read> byName = new HashMap<>();
+    Map<String, Read> byEnvironmentName = new HashMap<>();
+    for (Read read : environments) {
+      GradingEnvironment environment = read.environment();
+      if (environment.getMetadata() == null || environment.getMetadata().getName() == null) {
         continue;
       }
-      if (!"GradingEnvironment".equals(document.path("kind").asText())) {
+      String namespace = environment.getMetadata().getNamespace();
+      Read same = byName.putIfAbsent(namespace + "/" + environment.getMetadata().getName(), read);
+      if (same != null) {
+        problems.add(read.where() + ": metadata.name: " + namespace + "/" + environment.getMetadata().getName()
+            + " is also " + same.where());
         continue;
       }
-      String where = file + ": " + document.path("metadata").path("name").asText("document " + (i + 1));
-      if (!document.path("apiVersion").asText().equals(GradingEnvironment.GROUP + "/" + GradingEnvironment.VERSION)) {
-        problems.add(where + ": apiVersion must be " + GradingEnvironment.GROUP + "/" + GradingEnvironment.VERSION);
-        continue;
+      Read sharing = byEnvironmentName.putIfAbsent(namespace + "/" + environment.environmentName(), read);
+      if (sharing != null) {
+        problems.add(read.where() + ": spec.environmentName: '" + environment.environmentName() + "' is also the environment"
+            + " name of " + sharing.where() + " in namespace " + namespace + " (the grader could not tell them apart)");
       }
-      List<String> quantityProblems = fractionalQuantities(document);
-      if (!quantityProblems.isEmpty()) {
-        quantityProblems.forEach(p -> problems.add(where + ": " + p));
-        continue;
+    }
+    for (Read read : environments) {
+      String cycle = baseCycle(read.environment(), byName);
+      if (cycle != null) {
+        problems.add(read.where() + ": spec.build.base.environment: the chain of bases is a cycle: " + cycle);
       }
-      GradingEnvironment environment;
-      try {
-        environment = STRICT.treeToValue(document, GradingEnvironment.class);
-      } catch (UnrecognizedPropertyException e) {
-        problems.add(where + ": unknown field " + path(e) + " (known: " + e.getKnownPropertyIds().stream()
-            .map(String::valueOf).sorted().collect(Collectors.joining(", ")) + ")");
-        continue;
-      } catch (JsonMappingException e) {
-        problems.add(where + ": invalid value at " + path(e) + ": " + e.getOriginalMessage().split("\n")[0]);
-        continue;
-      } catch (JsonProcessingException e) {
-        problems.add(where + ": " + e.getOriginalMessage());
-        continue;
+    }
+  }
+
+  /** The cycle this environment's bases run into, among the manifests read ("a -> b -> a"), or null. */
+  private static String baseCycle(GradingEnvironment environment, Map<String, Read> byName) {
+    if (environment.getMetadata() == null || environment.getMetadata().getName() == null) {
+      return null;
+    }
+    String namespace = environment.getMetadata().getNamespace();
+    Map<String, Integer> seen = new LinkedHashMap<>();
+    GradingEnvironment current = environment;
+    while (current != null) {
+      String name = current.getMetadata().getName();
+      if (seen.putIfAbsent(name, seen.size()) != null) {
+        // a cycle through this environment (its own base is the validator's); one it only leads into is not its
+        return seen.get(name) == 0 && seen.size() > 1 ? String.join(" -> ", seen.keySet()) + " -> " + name : null;
       }
-      if (environment.getMetadata().getNamespace() == null) {
-        environment.getMetadata().setNamespace("default");
-      }
-      GradingEnvironmentValidator.validate(environment).forEach(p -> problems.add(where + ": " + p));
-      environments.add(environment);
+      String base = current.getSpec() == null || current.getSpec().build == null || current.getSpec().build.base == null
+          ? null : current.getSpec().build.base.environment;
+      Read next = base == null ? null : byName.get(namespace + "/" + base);
+      current = next == null ? null : next.environment();
+    }
+    return null;
+  }
+
+  /** As the API server does before it validates: a null field or map entry is not there (list items stay). */
+  private static void dropNulls(JsonNode node) {
+    if (node.isObject()) {
+      node.fields().forEachRemaining(field -> dropNulls(field.getValue()));
+      ((com.fasterxml.jackson.databind.node.ObjectNode) node).properties().removeIf(field -> field.getValue().isNull());
+    } else if (node.isArray()) {
+      node.forEach(ManifestReader::dropNulls);
     }
   }
 
@@ -173,11 +296,5 @@ public final class ManifestReader {
       }
     }
     return problems;
-  }
-
-  private static String path(JsonMappingException e) {
-    return e.getPath().stream()
-        .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
-        .collect(Collectors.joining("."));
   }
 }

@@ -1,6 +1,7 @@
 package org.inginious.grading.config;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -13,6 +14,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.inginious.grading.api.Formats;
+import org.inginious.grading.api.ReadProblems;
 import org.inginious.grading.api.Runtime;
 
 /**
@@ -24,8 +27,9 @@ import org.inginious.grading.api.Runtime;
 public record OperatorConfig(
     String defaultRuntime, Map<String, RuntimeConfig> runtimes, BuildsConfig builds, GradingConfig grading) {
 
-  private static final ObjectMapper YAML =
-      new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION); // a key given twice is a mistake, not "the last wins"
 
   public static OperatorConfig defaults() {
     return new OperatorConfig("runc", defaultRuntimes(), BuildsConfig.defaults(), GradingConfig.defaults());
@@ -59,9 +63,17 @@ public record OperatorConfig(
       throw new InvalidConfigException(
           source + ": unknown key '" + path(e) + "' (known: " + e.getKnownPropertyIds() + ")");
     } catch (JsonMappingException e) {
-      throw new InvalidConfigException(source + ": invalid value at '" + path(e) + "': " + e.getOriginalMessage());
+      throw new InvalidConfigException(source + ": invalid value at '" + path(e) + "': " + ReadProblems.message(e));
     } catch (JsonProcessingException e) {
-      throw new InvalidConfigException(source + ": not valid YAML: " + e.getOriginalMessage());
+      throw new InvalidConfigException(source + ": not valid YAML: " + e.getOriginalMessage().strip().lines().findFirst()
+          .orElse("") + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"));
+    }
+    if (read != null && read.runtimes != null) {
+      read.runtimes.forEach((name, given) -> {
+        if (given == null) {
+          throw new InvalidConfigException(source + ": 'runtimes." + name + "' is empty: give its runtimeClassName");
+        }
+      });
     }
     OperatorConfig merged = read == null ? defaults() : defaults().overlay(read);
     merged.validate(source);
@@ -111,10 +123,43 @@ public record OperatorConfig(
       if (runtime.runtimeClassName() == null || runtime.runtimeClassName().isBlank()) {
         throw new InvalidConfigException(source + ": 'runtimes." + name + ".runtimeClassName' must be set");
       }
-      if (!runtime.runtimeClassName().matches("[a-z0-9]([-a-z0-9.]*[a-z0-9])?")) {
+      if (!Formats.isDnsSubdomain(runtime.runtimeClassName())) {
         throw new InvalidConfigException(source + ": 'runtimes." + name + ".runtimeClassName' is not a valid"
             + " Kubernetes name: '" + runtime.runtimeClassName() + "'");
       }
+      // the API server's rules for a RuntimeClass: the handler is a DNS label, the node selector labels
+      if (runtime.handler() != null && (runtime.handler().length() > 63 || !Formats.matches(Formats.DNS_LABEL, runtime.handler()))) {
+        throw new InvalidConfigException(source + ": 'runtimes." + name + ".handler' is not a DNS label (lowercase letters,"
+            + " digits and '-', at most 63 characters): '" + runtime.handler() + "'");
+      }
+      runtime.nodeSelector().forEach((key, value) -> {
+        if (!Formats.isLabelKey(key)) {
+          throw new InvalidConfigException(source + ": 'runtimes." + name + ".nodeSelector' key '" + key
+              + "' is not a label key");
+        }
+        if (value == null || value.length() > 63 || !Formats.matches(Formats.LABEL_VALUE, value)) {
+          throw new InvalidConfigException(source + ": 'runtimes." + name + ".nodeSelector." + key + "' is not a label"
+              + " value: '" + value + "'");
+        }
+      });
+    }
+    Map<String, String> runtimeOfClass = new LinkedHashMap<>();
+    runtimes.forEach((name, runtime) -> {
+      String other = runtimeOfClass.putIfAbsent(runtime.runtimeClassName(), name);
+      if (other != null && !sameClass(runtimes.get(other), runtime)) {
+        // the operator would write the one RuntimeClass two ways, for ever
+        throw new InvalidConfigException(source + ": 'runtimes." + name + ".runtimeClassName' names RuntimeClass '"
+            + runtime.runtimeClassName() + "' like 'runtimes." + other + "' but with another handler, managed flag or"
+            + " nodeSelector");
+      }
+    });
+    String kaniko = builds.kanikoImage();
+    if (kaniko == null || kaniko.length() > Formats.IMAGE_MAX || !Formats.matches(Formats.IMAGE_REFERENCE, kaniko)) {
+      throw new InvalidConfigException(source + ": 'builds.kanikoImage' is not an image reference: '" + kaniko + "'");
+    }
+    String cacheDir = builds.jib().cacheDir();
+    if (cacheDir == null || !Formats.matches(Formats.ABSOLUTE_PATH, cacheDir)) {
+      throw new InvalidConfigException(source + ": 'builds.jib.cacheDir' must be an absolute path: '" + cacheDir + "'");
     }
     if (!defaultRuntime.equals("runc") && !defaultRuntime.equals("crun")) {
       throw new InvalidConfigException(
@@ -126,6 +171,11 @@ public record OperatorConfig(
     if (builds.successfulHistory() < 0 || builds.failedHistory() < 0) {
       throw new InvalidConfigException(source + ": 'builds.successfulHistory' and 'builds.failedHistory' must not be negative");
     }
+  }
+
+  private static boolean sameClass(RuntimeConfig a, RuntimeConfig b) {
+    return a.handlerOrDefault().equals(b.handlerOrDefault()) && a.isManaged() == b.isManaged()
+        && a.nodeSelector().equals(b.nodeSelector());
   }
 
   /** The configured entry for a concrete runtime (never auto). */

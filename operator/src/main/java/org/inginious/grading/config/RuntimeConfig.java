@@ -1,6 +1,8 @@
 package org.inginious.grading.config;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** How one OCI runtime is exposed in the cluster: its RuntimeClass, and whether we own it. */
@@ -9,7 +11,8 @@ public record RuntimeConfig(
     String runtimeClassName, String handler, Boolean managed, Map<String, String> nodeSelector) {
 
   public RuntimeConfig {
-    nodeSelector = nodeSelector == null ? Map.of() : Map.copyOf(nodeSelector);
+    // null values are allowed here so that OperatorConfig can report them by key
+    nodeSelector = nodeSelector == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(nodeSelector));
   }
 
   public boolean isManaged() {

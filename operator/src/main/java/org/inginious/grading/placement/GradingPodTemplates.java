@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplate;
 import io.fabric8.kubernetes.api.model.PodTemplateBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import java.util.ArrayList;
@@ -18,7 +17,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.GradingSpec;
+import org.inginious.grading.api.GradingToleration;
 import org.inginious.grading.api.Network;
+import org.inginious.grading.api.Resources;
 import org.inginious.grading.api.Runtime;
 
 /** Renders the PodTemplate the grading backend starts one pod per submission from. */
@@ -69,7 +70,8 @@ public final class GradingPodTemplates {
         .withHostUsers(runtime.userNamespaces() ? false : null)
         .withActiveDeadlineSeconds(grading.activeDeadlineSecondsOrDefault())
         .withNodeSelector(grading.nodeSelector == null || grading.nodeSelector.isEmpty() ? null : new TreeMap<>(grading.nodeSelector))
-        .withTolerations(grading.tolerations == null || grading.tolerations.isEmpty() ? null : grading.tolerations)
+        .withTolerations(grading.tolerations == null || grading.tolerations.isEmpty() ? null
+            : grading.tolerations.stream().map(GradingToleration::toToleration).toList())
         .withNewSecurityContext().withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().endSecurityContext()
         .addNewContainer()
         .withName(CONTAINER_NAME)
@@ -86,12 +88,12 @@ public final class GradingPodTemplates {
   /** Requests equal limits: Guaranteed QoS, and memory is one limit for memory and swap. */
   static Map<String, Quantity> limits(GradingSpec grading) {
     Map<String, Quantity> limits = new TreeMap<>(DEFAULT_LIMITS);
-    ResourceRequirements resources = grading.resources;
-    if (resources != null && resources.getRequests() != null) {
-      limits.putAll(resources.getRequests());
+    Resources resources = grading.resources;
+    if (resources != null && resources.requests != null) {
+      limits.putAll(resources.requests);
     }
-    if (resources != null && resources.getLimits() != null) {
-      limits.putAll(resources.getLimits());
+    if (resources != null && resources.limits != null) {
+      limits.putAll(resources.limits);
     }
     if (grading.gpu != null) {
       limits.put(grading.gpu.resourceNameOrDefault(), new Quantity(Integer.toString(grading.gpu.countOrDefault())));

@@ -24,6 +24,8 @@ import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInbound
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.net.HttpURLConnection;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.Optional;
 import java.time.Clock;
 import java.time.Instant;
@@ -69,6 +71,14 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
 
   static final String CONFIG_MAP_INDEX = "configMaps";
   static final String BASE_INDEX = "baseEnvironment";
+  /** namespace/environmentName of every environment this operator can read. */
+  static final String ENVIRONMENT_NAME_INDEX = "environmentName";
+  /** The namespace of every environment that waits for its environmentName to be free. */
+  static final String NAME_CONFLICT_INDEX = "environmentNameConflict";
+  /** Who keeps a shared environmentName: the oldest, then the first by name. */
+  private static final Comparator<GradingEnvironment> OLDEST_FIRST = Comparator
+      .comparing((GradingEnvironment e) -> e.getMetadata().getCreationTimestamp(), Comparator.nullsLast(Comparator.naturalOrder()))
+      .thenComparing(e -> e.getMetadata().getName());
 
   private final OperatorConfig config;
   private final ImageSources imageSources;
@@ -103,16 +113,29 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
     context.getPrimaryCache().addIndexer(RUNTIME_CLASS_INDEX, env -> List.of(runtimeClassNameOf(env)));
     context.getPrimaryCache().addIndexer(CONFIG_MAP_INDEX, GradingEnvironmentReconciler::referencedConfigMaps);
     context.getPrimaryCache().addIndexer(BASE_INDEX, GradingEnvironmentReconciler::baseEnvironmentKey);
+    context.getPrimaryCache().addIndexer(ENVIRONMENT_NAME_INDEX, env -> UnreadableEnvironments.problem(env).isPresent()
+        ? List.of() : List.of(environmentNameKey(env)));
+    context.getPrimaryCache().addIndexer(NAME_CONFLICT_INDEX, env -> env.getStatus() != null && Conditions
+        .find(env.getStatus().conditions, Conditions.READY).map(c -> Reasons.ENVIRONMENT_NAME_CONFLICT.equals(c.getReason()))
+        .orElse(false) ? List.of(env.getMetadata().getNamespace()) : List.of());
     // A referenced ConfigMap changes -> the environments that read it rebuild (their hash moves).
     configMaps = new InformerEventSource<>(
         InformerEventSourceConfiguration.from(ConfigMap.class, GradingEnvironment.class)
             .withSecondaryToPrimaryMapper(cm -> byIndex(context, CONFIG_MAP_INDEX, key(cm)))
             .build(), context);
-    // A base environment changes (new digest, Ready) -> the environments built FROM it follow.
+    // A base environment changes (new digest, Ready) -> the environments built FROM it follow. Any
+    // environment changes (created, renamed, deleted) -> those sharing its environmentName, and those
+    // waiting for theirs to be free, look again.
     baseEnvironments = new InformerEventSource<>(
         InformerEventSourceConfiguration.from(GradingEnvironment.class, GradingEnvironment.class)
             .withName("base-environments")
-            .withSecondaryToPrimaryMapper(parent -> byIndex(context, BASE_INDEX, key(parent)))
+            .withSecondaryToPrimaryMapper(other -> {
+              Set<ResourceID> affected = new HashSet<>(byIndex(context, BASE_INDEX, key(other)));
+              affected.addAll(byIndex(context, ENVIRONMENT_NAME_INDEX, environmentNameKey(other)));
+              affected.addAll(byIndex(context, NAME_CONFLICT_INDEX, other.getMetadata().getNamespace()));
+              affected.remove(ResourceID.fromResource(other));
+              return affected;
+            })
             .build(), context);
     podTemplates = new InformerEventSource<>(
         InformerEventSourceConfiguration.from(PodTemplate.class, GradingEnvironment.class)
@@ -162,6 +185,10 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
 
   private static String key(HasMetadata object) {
     return object.getMetadata().getNamespace() + "/" + object.getMetadata().getName();
+  }
+
+  private static String environmentNameKey(GradingEnvironment environment) {
+    return environment.getMetadata().getNamespace() + "/" + environment.environmentName();
   }
 
   private static List<String> referencedConfigMaps(GradingEnvironment environment) {
@@ -240,9 +267,29 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
     String before = statusJson(environment);
     StatusWriter status = new StatusWriter(environment, now());
 
+    Optional<String> unreadable = UnreadableEnvironments.problem(environment);
+    if (unreadable.isPresent()) {
+      status.stalled(Reasons.UNSUPPORTED_SPEC, unreadable.get() + ": this operator version cannot read it (is the CRD"
+          + " newer than the operator?); upgrade the operator or change the spec");
+      if (!Objects.equals(before, statusJson(environment))) {
+        LOG.warn("Skipping {}/{}: {}", environment.getMetadata().getNamespace(), environment.getMetadata().getName(),
+            unreadable.get());
+      }
+      return patchIfChanged(environment, before);
+    }
     List<String> problems = GradingEnvironmentValidator.validate(environment);
     if (!problems.isEmpty()) {
       status.stalled(Reasons.INVALID_SPEC, String.join("; ", problems));
+      return patchIfChanged(environment, before);
+    }
+    Optional<GradingEnvironment> nameHolder = olderWithSameEnvironmentName(environment, context);
+    if (nameHolder.isPresent()) {
+      // one PodTemplate per environment id: the grader could not tell two apart
+      deleteOwned(context, podTemplates, GradingPodTemplates.name(environment), environment);
+      status.status().podTemplate = null;
+      status.stalled(Reasons.ENVIRONMENT_NAME_CONFLICT, "spec.environmentName: '" + environment.environmentName()
+          + "' is also the environment name of " + key(nameHolder.get()) + ", which is older and keeps serving it;"
+          + " give one of them another spec.environmentName");
       return patchIfChanged(environment, before);
     }
     ImageSources.Outcome outcome;
@@ -296,6 +343,14 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
       return UpdateControl.<GradingEnvironment>noUpdate().rescheduleAfter(AFTER_CONFLICT);
     }
     return patchIfChanged(environment, before);
+  }
+
+  /** The environment that keeps this one's environmentName, when it is not this one. */
+  private static Optional<GradingEnvironment> olderWithSameEnvironmentName(GradingEnvironment environment,
+      Context<GradingEnvironment> context) {
+    return context.getPrimaryCache().byIndex(ENVIRONMENT_NAME_INDEX, environmentNameKey(environment)).stream()
+        .min(OLDEST_FIRST)
+        .filter(oldest -> !ResourceID.fromResource(oldest).equals(ResourceID.fromResource(environment)));
   }
 
   /**

@@ -1,6 +1,7 @@
 package org.inginious.grading.reconciler;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
@@ -67,9 +68,12 @@ public final class GradingOperator implements AutoCloseable {
    * @param leaderElection hold this Lease before reconciling (see {@code ops.LeaderElection}), or null
    * @param builds told about every finished build (metrics)
    */
-  public GradingOperator(KubernetesClient client, OperatorConfig config, Set<String> namespaces, Settings settings,
+  public GradingOperator(KubernetesClient given, OperatorConfig config, Set<String> namespaces, Settings settings,
       Metrics metrics, LeaderElectionConfiguration leaderElection, LayersBuilds.BuildListener builds) {
-    this.client = client;
+    // the given client's cluster and credentials, with environments read so that one this version
+    // cannot read is reported instead of stopping the informer (UnreadableEnvironments)
+    this.client = new KubernetesClientBuilder().withConfig(given.getConfiguration())
+        .withKubernetesSerialization(UnreadableEnvironments.serialization()).build();
     this.electsLeader = leaderElection != null;
     this.operator = new Operator(o -> o
         .withKubernetesClient(client)
@@ -167,5 +171,6 @@ public final class GradingOperator implements AutoCloseable {
   public void close() {
     operator.stop();
     layersBuilds.close();
+    client.close();
   }
 }

@@ -8,6 +8,10 @@ public final class Reasons {
   public static final String RUNTIME_CLASS_MISSING = "RuntimeClassMissing";
   public static final String NODE_SELECTOR_CONFLICT = "NodeSelectorConflict";
   public static final String RECONCILE_ERROR = "ReconcileError";
+  /** The stored spec holds a field or value this operator version cannot read (a newer CRD). */
+  public static final String UNSUPPORTED_SPEC = "UnsupportedSpec";
+  /** Another, older environment of the namespace has the same environmentName and keeps it. */
+  public static final String ENVIRONMENT_NAME_CONFLICT = "EnvironmentNameConflict";
 
   private Reasons() {}
 }

@@ -106,7 +106,7 @@ public class CrdSchemaTest {
               runtime: nvidia
               gpu: {count: 2, resourceName: nvidia.com/mig-1g.5gb}
               nodeSelector: {nvidia.com/gpu.present: "true"}
-              tolerations: [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule, tolerationSeconds: 30}]
+              tolerations: [{key: nvidia.com/gpu, operator: Exists, effect: NoExecute, tolerationSeconds: 30}]
               network: allowed
             """),
         arguments("needRoot under kata", """
@@ -116,6 +116,10 @@ public class CrdSchemaTest {
         arguments("needRoot false under crun", """
             build: {prebuilt: {image: ghcr.io/inginious/env-c:latest}}
             grading: {runtime: crun, needRoot: false}
+            """),
+        arguments("environmentName with capitals (INGInious' R-bio)", """
+            environmentName: R-bio
+            build: {prebuilt: {image: ghcr.io/inginious/env-r-bio:latest}}
             """));
   }
 
@@ -196,12 +200,20 @@ public class CrdSchemaTest {
             """,
             "spec.grading.activeDeadlineSeconds in body should be greater than or equal to 1",
             JavaCheck.VALIDATOR, "spec.grading.activeDeadlineSeconds: must be at least 1"),
-        bad("environmentName with uppercase", """
-            environmentName: PHP
+        // a label value: capitals are fine (INGInious' R, R-bio), blanks and more than 63 characters are not
+        bad("environmentName with a blank", """
+            environmentName: R bio
             build: {prebuilt: {image: x}}
             """,
-            "spec.environmentName: Invalid value: \"PHP\": spec.environmentName in body should match",
-            JavaCheck.VALIDATOR, "spec.environmentName: 'PHP' is not a lowercase environment id"),
+            "spec.environmentName: Invalid value: \"R bio\": spec.environmentName in body should match"
+                + " '^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$'",
+            JavaCheck.VALIDATOR, "spec.environmentName: 'R bio' is not a valid environment id"),
+        bad("environmentName over 63 characters", """
+            environmentName: %s
+            build: {prebuilt: {image: x}}
+            """.formatted("R".repeat(64)),
+            "spec.environmentName: Invalid value: \"" + "R".repeat(64) + "\": spec.environmentName in body should match",
+            JavaCheck.VALIDATOR, "spec.environmentName: '" + "R".repeat(64) + "' is not a valid environment id"),
         bad("runtime docker", """
             build: {prebuilt: {image: x}}
             grading: {runtime: docker}
@@ -264,8 +276,9 @@ public class CrdSchemaTest {
               layers: {files: [{configMapRef: {name: lib}, path: opt/lib}]}
               base: {environment: default}
             """,
-            "spec.build.layers.files[0].path: Invalid value: \"opt/lib\": spec.build.layers.files[0].path in body should match '^/.*'",
-            JavaCheck.VALIDATOR, "spec.build.layers.files[0].path: must be an absolute path"),
+            "spec.build.layers.files[0].path: Invalid value: \"opt/lib\": spec.build.layers.files[0].path in body should match '"
+                + Formats.ABSOLUTE_PATH + "'",
+            JavaCheck.VALIDATOR, "spec.build.layers.files[0].path: 'opt/lib' must be an absolute path"),
         bad("layers files mode not octal", """
             image: {repository: registry.example.edu/x}
             build:
@@ -293,7 +306,177 @@ public class CrdSchemaTest {
             """,
             "spec.build.layers.env: Invalid value: spec.build.layers.env must not set NVIDIA_VISIBLE_DEVICES or"
                 + " NVIDIA_DRIVER_CAPABILITIES",
-            JavaCheck.VALIDATOR, "spec.build.layers.env[NVIDIA_DRIVER_CAPABILITIES]: must not be set"));
+            JavaCheck.VALIDATOR, "spec.build.layers.env[NVIDIA_DRIVER_CAPABILITIES]: must not be set"),
+        // ---- what the API server, a registry or a runtime would refuse in the objects we create (issue 13)
+        bad("prebuilt image with an upper-case path", """
+            build: {prebuilt: {image: "registry.example.edu/Inginious/env:latest"}}
+            """,
+            pattern("spec.build.prebuilt.image", "registry.example.edu/Inginious/env:latest", Formats.IMAGE_REFERENCE),
+            JavaCheck.VALIDATOR, "spec.build.prebuilt.image: 'registry.example.edu/Inginious/env:latest' is not an image reference"),
+        bad("repository with a tag", """
+            image: {repository: "registry.example.edu/x:tag"}
+            build: {dockerfile: {inline: "FROM x"}}
+            """,
+            pattern("spec.image.repository", "registry.example.edu/x:tag", Formats.IMAGE_REPOSITORY),
+            JavaCheck.VALIDATOR, "spec.image.repository: 'registry.example.edu/x:tag' is not an image repository"),
+        bad("base image with credentials", """
+            image: {repository: registry.example.edu/x}
+            build: {dockerfile: {inline: "FROM x"}, base: {image: "user:pass@registry.example.edu/base"}}
+            """,
+            pattern("spec.build.base.image", "user:pass@registry.example.edu/base", Formats.IMAGE_REFERENCE),
+            JavaCheck.VALIDATOR, "spec.build.base.image: 'user:pass@registry.example.edu/base' is not an image reference"),
+        bad("base environment that is not a name", """
+            image: {repository: registry.example.edu/x}
+            build: {dockerfile: {inline: "FROM x"}, base: {environment: Python_3}}
+            """,
+            pattern("spec.build.base.environment", "Python_3", Formats.DNS_SUBDOMAIN),
+            JavaCheck.VALIDATOR, "spec.build.base.environment: 'Python_3' is not a GradingEnvironment name"),
+        bad("base environment that is itself", """
+            image: {repository: registry.example.edu/x}
+            build: {dockerfile: {inline: "FROM x"}, base: {environment: test-env}}
+            """,
+            "<nil>: Invalid value: spec.build.base.environment must name another GradingEnvironment, not this one",
+            JavaCheck.VALIDATOR, "spec.build.base.environment: 'test-env' is this environment itself"),
+        bad("push Secret name that is not a name", """
+            image: {repository: registry.example.edu/x, pushSecretRef: {name: Reg_Cred}}
+            build: {dockerfile: {inline: "FROM x"}}
+            """,
+            pattern("spec.image.pushSecretRef.name", "Reg_Cred", Formats.DNS_SUBDOMAIN),
+            JavaCheck.VALIDATOR, "spec.image.pushSecretRef.name: 'Reg_Cred' is not a DNS subdomain"),
+        bad("Dockerfile ConfigMap reference without a name", """
+            image: {repository: registry.example.edu/x}
+            build: {dockerfile: {configMapRef: {key: Dockerfile}}}
+            """,
+            "spec.build.dockerfile.configMapRef.name: Required value",
+            JavaCheck.VALIDATOR, "spec.build.dockerfile.configMapRef.name: required"),
+        bad("empty inline Dockerfile", """
+            image: {repository: registry.example.edu/x}
+            build: {dockerfile: {inline: "  "}}
+            """,
+            "spec.build.dockerfile.inline: Invalid value: \"  \": spec.build.dockerfile.inline in body should match '\\S'",
+            JavaCheck.VALIDATOR, "spec.build.dockerfile.inline: must not be empty"),
+        bad("build argument named like an option", """
+            image: {repository: registry.example.edu/x}
+            build: {dockerfile: {inline: "FROM x", buildArgs: {"--insecure": "1"}}}
+            """,
+            "spec.build.dockerfile.buildArgs: Invalid value: spec.build.dockerfile.buildArgs names must be ARG names",
+            JavaCheck.VALIDATOR, "spec.build.dockerfile.buildArgs[--insecure]: is not an ARG name"),
+        bad("layers path with a .. segment", """
+            image: {repository: registry.example.edu/x}
+            build: {layers: {files: [{configMapRef: {name: lib}, path: /opt/../etc}]}}
+            """,
+            pattern("spec.build.layers.files[0].path", "/opt/../etc", Formats.ABSOLUTE_PATH),
+            JavaCheck.VALIDATOR, "spec.build.layers.files[0].path: '/opt/../etc' must be an absolute path"),
+        bad("layers working directory not absolute", """
+            image: {repository: registry.example.edu/x}
+            build: {layers: {workingDir: task}}
+            """,
+            pattern("spec.build.layers.workingDir", "task", Formats.ABSOLUTE_PATH),
+            JavaCheck.VALIDATOR, "spec.build.layers.workingDir: 'task' must be an absolute path"),
+        bad("layers env name starting with a digit", """
+            image: {repository: registry.example.edu/x}
+            build: {layers: {env: {1ABC: x}}}
+            """,
+            "spec.build.layers.env: Invalid value: spec.build.layers.env names must be environment variable names",
+            JavaCheck.VALIDATOR, "spec.build.layers.env[1ABC]: is not an environment variable name"),
+        bad("timeout 0s", """
+            build: {prebuilt: {image: x}, timeout: 0s}
+            """,
+            "spec.build.timeout: Invalid value: \"0s\": spec.build.timeout must be longer than 0s",
+            JavaCheck.VALIDATOR, "spec.build.timeout: must be longer than 0s"),
+        bad("timeout beyond what a duration holds", """
+            build: {prebuilt: {image: x}, timeout: 99999999999h}
+            """,
+            pattern("spec.build.timeout", "99999999999h", Formats.DURATION),
+            JavaCheck.VALIDATOR, "spec.build.timeout: '99999999999h' is not a duration"),
+        bad("limit that is not a quantity", """
+            build: {prebuilt: {image: x}}
+            grading: {resources: {limits: {cpu: lots}}}
+            """,
+            "spec.grading.resources.limits: Invalid value: limits must be quantities such as 500m, 2 or 1Gi",
+            JavaCheck.VALIDATOR, "spec.grading.resources.limits[cpu]: 'lots' is not a quantity"),
+        bad("negative request", """
+            image: {repository: registry.example.edu/x}
+            build: {dockerfile: {inline: "FROM x"}, resources: {requests: {memory: "-1Gi"}}}
+            """,
+            "spec.build.resources.requests: Invalid value: requests must not be negative",
+            JavaCheck.VALIDATOR, "spec.build.resources.requests[memory]: -1Gi must not be negative"),
+        bad("a GPU among the limits", """
+            build: {prebuilt: {image: x}}
+            grading: {resources: {limits: {nvidia.com/gpu: 1}}}
+            """,
+            "spec.grading.resources.limits: Invalid value: limits names must be cpu, memory, ephemeral-storage or"
+                + " hugepages-<size>",
+            JavaCheck.VALIDATOR, "spec.grading.resources.limits[nvidia.com/gpu]: names must be cpu, memory"),
+        bad("activeDeadlineSeconds beyond int32", """
+            build: {prebuilt: {image: x}}
+            grading: {activeDeadlineSeconds: 3000000000}
+            """,
+            "spec.grading.activeDeadlineSeconds: Invalid value: 3000000000: spec.grading.activeDeadlineSeconds in body should"
+                + " be less than or equal to 2147483647",
+            JavaCheck.VALIDATOR, "spec.grading.activeDeadlineSeconds: must be at least 1 and at most 2147483647"),
+        bad("gpu.count beyond int32", """
+            build: {prebuilt: {image: x}}
+            grading: {gpu: {count: 3000000000}}
+            """,
+            "spec.grading.gpu.count: Invalid value: 3000000000: spec.grading.gpu.count in body should be less than or equal"
+                + " to 2147483647",
+            JavaCheck.READER, "invalid value at spec.grading.gpu.count"),
+        bad("GPU resource that is not an extended resource", """
+            build: {prebuilt: {image: x}}
+            grading: {gpu: {resourceName: memory}}
+            """,
+            pattern("spec.grading.gpu.resourceName", "memory", Formats.EXTENDED_RESOURCE_NAME),
+            JavaCheck.VALIDATOR, "spec.grading.gpu.resourceName: 'memory' is not an extended resource name"),
+        bad("GPU resource in the kubernetes.io domain", """
+            build: {prebuilt: {image: x}}
+            grading: {gpu: {resourceName: kubernetes.io/gpu}}
+            """,
+            "spec.grading.gpu.resourceName: Invalid value: \"kubernetes.io/gpu\": spec.grading.gpu.resourceName must be an"
+                + " extended resource",
+            JavaCheck.VALIDATOR, "spec.grading.gpu.resourceName: 'kubernetes.io/gpu' is not an extended resource name"),
+        bad("nodeSelector key that is not a label key", """
+            build: {prebuilt: {image: x}}
+            grading: {nodeSelector: {"gpu type": a100}}
+            """,
+            "spec.grading.nodeSelector: Invalid value: spec.grading.nodeSelector keys must be label keys",
+            JavaCheck.VALIDATOR, "spec.grading.nodeSelector[gpu type]: is not a label key"),
+        bad("nodeSelector value that is not a label value", """
+            build: {prebuilt: {image: x}}
+            grading: {nodeSelector: {disk: "fast ssd"}}
+            """,
+            pattern("spec.grading.nodeSelector.disk", "fast ssd", Formats.LABEL_VALUE),
+            JavaCheck.VALIDATOR, "spec.grading.nodeSelector[disk]: 'fast ssd' is not a label value"),
+        bad("toleration without key and operator", """
+            build: {prebuilt: {image: x}}
+            grading: {tolerations: [{value: x, effect: NoSchedule}]}
+            """,
+            "spec.grading.tolerations[0]: Invalid value: operator must be Exists when key is empty",
+            JavaCheck.VALIDATOR, "spec.grading.tolerations[0]: operator must be Exists when key is empty"),
+        bad("toleration Exists with a value", """
+            build: {prebuilt: {image: x}}
+            grading: {tolerations: [{key: gpu, operator: Exists, value: "yes"}]}
+            """,
+            "spec.grading.tolerations[0]: Invalid value: value must be empty when operator is Exists",
+            JavaCheck.VALIDATOR, "spec.grading.tolerations[0]: value must be empty when operator is Exists"),
+        bad("tolerationSeconds without NoExecute", """
+            build: {prebuilt: {image: x}}
+            grading: {tolerations: [{key: gpu, operator: Exists, effect: NoSchedule, tolerationSeconds: 30}]}
+            """,
+            "spec.grading.tolerations[0]: Invalid value: effect must be NoExecute when tolerationSeconds is set",
+            JavaCheck.VALIDATOR, "spec.grading.tolerations[0]: effect must be NoExecute when tolerationSeconds is set"),
+        bad("toleration with an unknown effect", """
+            build: {prebuilt: {image: x}}
+            grading: {tolerations: [{key: gpu, operator: Exists, effect: Sometimes}]}
+            """,
+            pattern("spec.grading.tolerations[0].effect", "Sometimes", GradingToleration.EFFECTS),
+            JavaCheck.VALIDATOR, "spec.grading.tolerations[0].effect: 'Sometimes' must be NoSchedule, PreferNoSchedule or"
+                + " NoExecute"));
+  }
+
+  /** How kube-apiserver words a value that does not match its field's pattern. */
+  private static String pattern(String field, String value, String regex) {
+    return field + ": Invalid value: \"" + value + "\": " + field + " in body should match '" + regex + "'";
   }
 
   private static Arguments bad(String name, String spec, String crdFragment, JavaCheck check, String javaFragment) {
@@ -348,11 +531,11 @@ public class CrdSchemaTest {
         arguments("buildArgs value as a number", """
             image: {repository: registry.example.edu/x}
             build: {dockerfile: {inline: "FROM x", buildArgs: {PHP_VERSION: 8.3}}}
-            """, "spec.build.dockerfile.buildArgs[PHP_VERSION] in body must be of type string", "spec.build.dockerfile.buildArgs"),
+            """, "spec.build.dockerfile.buildArgs.PHP_VERSION in body must be of type string", "spec.build.dockerfile.buildArgs"),
         arguments("nodeSelector value as a boolean", """
             build: {prebuilt: {image: x}}
             grading: {nodeSelector: {gpu: true}}
-            """, "spec.grading.nodeSelector[gpu] in body must be of type string", "spec.grading.nodeSelector"),
+            """, "spec.grading.nodeSelector.gpu in body must be of type string", "spec.grading.nodeSelector"),
         arguments("unknown field in spec.grading.resources", """
             build: {prebuilt: {image: x}}
             grading: {resources: {limits: {cpu: "1"}, limit: {memory: 1Gi}}}
@@ -364,7 +547,7 @@ public class CrdSchemaTest {
         arguments("cpu limit as a float", """
             build: {prebuilt: {image: x}}
             grading: {resources: {limits: {cpu: 0.5}}}
-            """, "spec.grading.resources.limits[cpu] in body must be of type integer,string", "spec.grading.resources.limits"));
+            """, "spec.grading.resources.limits.cpu in body must be of type integer,string", "spec.grading.resources.limits"));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.cel.common.CelAbstractSyntaxTree;
+import dev.cel.common.CelFunctionDecl;
+import dev.cel.common.CelOverloadDecl;
 import dev.cel.common.CelValidationException;
 import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
@@ -13,6 +15,7 @@ import dev.cel.compiler.CelCompilerFactory;
 import dev.cel.extensions.CelExtensions;
 import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
+import dev.cel.runtime.CelFunctionBinding;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
 import java.io.IOException;
@@ -53,13 +56,17 @@ public final class CrdSchemaValidator {
   /** Fields every object has, outside the CRD's schema. */
   private static final Set<String> ROOT_FIELDS = Set.of("apiVersion", "kind", "metadata");
 
+  // Of the Kubernetes CEL libraries, the one function our rules use: isQuantity (the quantity library).
   private static final CelCompiler CEL_COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
       .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
       .addLibraries(CelExtensions.strings())
+      .addFunctionDeclarations(CelFunctionDecl.newFunctionDeclaration("isQuantity",
+          CelOverloadDecl.newGlobalOverload("isQuantity_string", SimpleType.BOOL, SimpleType.STRING)))
       .addVar("self", SimpleType.DYN)
       .build();
   private static final CelRuntime CEL_RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder()
       .addLibraries(CelExtensions.strings())
+      .addFunctionBindings(CelFunctionBinding.from("isQuantity_string", String.class, Formats::isQuantity))
       .build();
 
   private final JsonNode schema;
@@ -132,12 +139,21 @@ public final class CrdSchemaValidator {
     List<String> typeErrors = new ArrayList<>();
     validateValue(value, schema, "", true, errors, typeErrors);
     errors.addAll(typeErrors);
-    if (!typeErrors.isEmpty()) {
+    if (errors.stream().anyMatch(CrdSchemaValidator::blocksRules)) {
       errors.add(RULES_SKIPPED);
     } else {
       evaluateRules(value, schema, "", errors);
     }
     return errors;
+  }
+
+  /**
+   * Errors after which kube-apiserver does not run the CEL rules (hasBlockingErr in
+   * apiextensions-apiserver): wrong types, unsupported enum values, required fields, too long, too many.
+   */
+  private static boolean blocksRules(String error) {
+    return error.contains(" in body must be of type ") || error.contains(": Unsupported value: ")
+        || error.endsWith(": Required value") || error.contains(": Too long: ") || error.contains(": Too many: ");
   }
 
   /** The document after pruning and defaulting, as the API server would store it. */
@@ -263,21 +279,20 @@ public final class CrdSchemaValidator {
       }
     }
     if (value.isTextual()) {
+      // as kube-openapi's string validator: maxLength, minLength, pattern, and only the first that fails
       String text = value.asText();
-      if (schema.has("pattern")) {
+      int length = text.codePointCount(0, text.length());
+      if (schema.has("maxLength") && length > schema.get("maxLength").asLong()) {
+        errors.add(field + ": Too long: may not be more than " + schema.get("maxLength").asLong() + " bytes");
+      } else if (schema.has("minLength") && length < schema.get("minLength").asLong()) {
+        errors.add(field + ": Invalid value: " + render(value) + ": " + field + " in body should be at least "
+            + schema.get("minLength").asLong() + " chars long");
+      } else if (schema.has("pattern")) {
         String pattern = schema.get("pattern").asText();
         // Kubernetes matches patterns with Go's RE2 (unanchored search), not java.util.regex.
         if (!com.google.re2j.Pattern.compile(pattern).matcher(text).find()) {
           errors.add(field + ": Invalid value: " + render(value) + ": " + field + " in body should match '" + pattern + "'");
         }
-      }
-      int length = text.codePointCount(0, text.length());
-      if (schema.has("maxLength") && length > schema.get("maxLength").asLong()) {
-        errors.add(field + ": Too long: may not be more than " + schema.get("maxLength").asLong() + " bytes");
-      }
-      if (schema.has("minLength") && length < schema.get("minLength").asLong()) {
-        errors.add(field + ": Invalid value: " + render(value) + ": " + field + " in body should be at least "
-            + schema.get("minLength").asLong() + " chars long");
       }
     }
     if (value.isNumber()) {
@@ -430,7 +445,7 @@ public final class CrdSchemaValidator {
 
   private void evaluateRule(JsonNode rule, Object self, JsonNode value, String path, List<String> errors) {
     String expression = rule.path("rule").asText();
-    String field = path.isEmpty() ? "<root>" : path;
+    String field = path.isEmpty() ? "<nil>" : path; // as kube-apiserver 1.36 prints a root rule's path
     if (rule.has("fieldPath")) {
       field = field + rule.get("fieldPath").asText();
     }
@@ -529,8 +544,9 @@ public final class CrdSchemaValidator {
     return path.isEmpty() ? name : path + "." + name;
   }
 
+  /** A map entry: kube-apiserver prints spec.grading.nodeSelector.gpu, not [gpu]. */
   private static String key(String path, String name) {
-    return path + "[" + name + "]";
+    return path + "." + name;
   }
 
   private static String typeOf(JsonNode value) {

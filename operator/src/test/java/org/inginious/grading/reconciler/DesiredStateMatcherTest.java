@@ -72,6 +72,31 @@ class DesiredStateMatcherTest {
   }
 
   @Test
+  void aFieldAddedByHandIsADifference() {
+    PodTemplate hostNetwork = template(Map.of("cpu", "1"), "x");
+    hostNetwork.getTemplate().getSpec().setHostNetwork(true);
+    assertThat(DesiredStateMatcher.satisfies(hostNetwork, template(Map.of("cpu", "1"), "x"))).isFalse();
+    PodTemplate serviceAccount = template(Map.of("cpu", "1"), "x");
+    serviceAccount.getTemplate().getSpec().getContainers().get(0).setWorkingDir("/root");
+    assertThat(DesiredStateMatcher.satisfies(serviceAccount, template(Map.of("cpu", "1"), "x"))).isFalse();
+  }
+
+  @Test
+  void aDefaultedFieldSetToAnotherValueIsADifference() {
+    PodTemplate actual = template(Map.of("cpu", "1"), "x");
+    actual.getTemplate().getSpec().setDnsPolicy("Default");
+    assertThat(DesiredStateMatcher.satisfies(actual, template(Map.of("cpu", "1"), "x"))).isFalse();
+  }
+
+  @Test
+  void metadataOfOtherToolsIsNoDifference() {
+    PodTemplate actual = template(Map.of("cpu", "1"), "x");
+    actual.getMetadata().setAnnotations(Map.of("argocd.argoproj.io/tracking-id", "grading"));
+    actual.getMetadata().setLabels(Map.of("team", "teaching"));
+    assertThat(DesiredStateMatcher.satisfies(actual, template(Map.of("cpu", "1"), "x"))).isTrue();
+  }
+
+  @Test
   void fieldsTheServerDefaultsAreIgnored() {
     PodTemplate actual = template(Map.of("cpu", "1"), "x");
     actual.getMetadata().setResourceVersion("42");

@@ -554,6 +554,21 @@ class DockerfileBuildOperatorTest {
   }
 
   @Test
+  void aBuildJobSuspendedByHandIsStartedAgain() {
+    dockerfile("suspended", inline("FROM " + REGISTRY + "/library/busybox:1\nRUN echo suspended"));
+    Job job = awaitNewJob("suspended");
+    client.batch().v1().jobs().inNamespace(NS).withName(job.getMetadata().getName()).edit(j -> {
+      j.getSpec().setSuspend(true);
+      return j;
+    });
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(jobsOf("suspended")).singleElement().satisfies(j -> {
+      assertThat(j.getMetadata().getUid()).as("a new Job of the same build").isNotEqualTo(job.getMetadata().getUid());
+      assertThat(j.getSpec().getSuspend()).isNotEqualTo(Boolean.TRUE);
+    }));
+    awaitReady("suspended", succeed(jobsOf("suspended").get(0)));
+  }
+
+  @Test
   void aSpecChangeWhileBuildingSupersedesTheRunningJob() {
     dockerfile("change", inline("FROM " + REGISTRY + "/library/busybox:1\nARG V\nRUN echo $V") + "  buildArgs: {V: \"1\"}\n");
     Set<String> seen = new HashSet<>();

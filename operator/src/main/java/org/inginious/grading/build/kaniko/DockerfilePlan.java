@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -112,7 +111,10 @@ public record DockerfilePlan(
     inputs.put("dockerfile", sha256(dockerfile.getBytes(StandardCharsets.UTF_8)));
     Map<String, String> files = new TreeMap<>();
     data.forEach((key, value) -> files.put(key, sha256(value.getBytes(StandardCharsets.UTF_8))));
-    binaryData.forEach((key, value) -> files.put(key, sha256(Base64.getDecoder().decode(value))));
+    for (String key : binaryData.keySet()) {
+      files.put(key, sha256(LayersPlan.binaryData(configMaps.get(build.contextConfigMapRef.name), key,
+          "spec.build.dockerfile.contextConfigMapRef")));
+    }
     inputs.put("context", files);
     inputs.put("dockerfileKey", dockerfileKey);
     inputs.put("buildArgs", buildArgs);
@@ -122,7 +124,8 @@ public record DockerfilePlan(
     var image = environment.getSpec().image;
     return new DockerfilePlan(hash, repository, repository + ":" + BuildHash.tag(hash), repository + "-cache", dockerfileKey,
         dockerfile, data, binaryData, buildArgs, target, labels, executorImage, timeout(environment.getSpec().build.timeout),
-        environment.getSpec().build.resources, image.isInsecure(), image.pushSecretRef == null ? null : image.pushSecretRef.name);
+        environment.getSpec().build.resources == null ? null : environment.getSpec().build.resources.toRequirements(),
+        image.isInsecure(), image.pushSecretRef == null ? null : image.pushSecretRef.name);
   }
 
   private static String dockerfileText(DockerfileBuild build, String namespace, Map<String, ConfigMap> configMaps)
@@ -137,11 +140,19 @@ public record DockerfilePlan(
       throw new ReconcileProblem(LayersPlan.CONFIG_MAP_MISSING, "spec.build.dockerfile.configMapRef: ConfigMap "
           + namespace + "/" + name + " does not exist", false);
     }
+    String text = null;
     if (configMap.getData() != null && configMap.getData().containsKey(key)) {
-      return configMap.getData().get(key);
+      text = configMap.getData().get(key);
+    } else if (configMap.getBinaryData() != null && configMap.getBinaryData().containsKey(key)) {
+      text = new String(LayersPlan.binaryData(configMap, key, "spec.build.dockerfile.configMapRef"), StandardCharsets.UTF_8);
     }
-    if (configMap.getBinaryData() != null && configMap.getBinaryData().containsKey(key)) {
-      return new String(Base64.getDecoder().decode(configMap.getBinaryData().get(key)), StandardCharsets.UTF_8);
+    if (text != null && text.isBlank()) {
+      // an empty Dockerfile builds nothing: say so before a Job starts
+      throw new ReconcileProblem(CONFIG_MAP_KEY_MISSING, "spec.build.dockerfile.configMapRef: ConfigMap " + namespace + "/"
+          + name + " has an empty key '" + key + "'", false);
+    }
+    if (text != null) {
+      return text;
     }
     throw new ReconcileProblem(CONFIG_MAP_KEY_MISSING, "spec.build.dockerfile.configMapRef: ConfigMap " + namespace + "/" + name
         + " has no key '" + key + "'" + (build.configMapRef.key == null ? " (the default; set configMapRef.key)" : ""), false);

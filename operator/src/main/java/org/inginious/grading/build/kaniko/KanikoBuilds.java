@@ -78,6 +78,12 @@ public class KanikoBuilds {
       }
     }
     Job job = jobs.stream().filter(j -> j.getMetadata().getName().equals(name)).findFirst().orElse(null);
+    String edited = job == null || BuildProgress.finished(job) ? null : editedByHand(job, KanikoJobs.job(environment, plan));
+    if (edited != null && job.getMetadata().getDeletionTimestamp() == null) {
+      LOG.info("Build {}/{} was edited by hand ({}): starting it again", namespace, name, edited);
+      delete(job);
+      job = null;
+    }
     if (job == null || job.getMetadata().getDeletionTimestamp() != null) {
       job = start(environment, plan, cluster);
     }
@@ -85,6 +91,28 @@ public class KanikoBuilds {
     BuildProgress.State state = BuildProgress.of(job, pods, plan.repository(), plan.executorImage(), secretValues(plan));
     report(job, state);
     return state;
+  }
+
+  /**
+   * What of a running build Job differs from ours, among the fields the API server lets a person
+   * change (the pod template is immutable): suspended, its parallelism or deadline or retries
+   * changed. Null when nothing does.
+   */
+  static String editedByHand(Job job, Job desired) {
+    var spec = job.getSpec();
+    if (Boolean.TRUE.equals(spec.getSuspend())) {
+      return "suspended";
+    }
+    if (spec.getParallelism() != null && spec.getParallelism() != 1) {
+      return "parallelism " + spec.getParallelism();
+    }
+    if (!Objects.equals(spec.getActiveDeadlineSeconds(), desired.getSpec().getActiveDeadlineSeconds())) {
+      return "activeDeadlineSeconds " + spec.getActiveDeadlineSeconds();
+    }
+    if (!Objects.equals(spec.getBackoffLimit(), desired.getSpec().getBackoffLimit())) {
+      return "backoffLimit " + spec.getBackoffLimit();
+    }
+    return null;
   }
 
   private Job start(GradingEnvironment environment, DockerfilePlan plan, BuildObjects cluster) {

@@ -1,0 +1,2 @@
+def feedback(result):
+    print(result)

@@ -1,0 +1,2 @@
+def feedback(result, message):
+    print(f"{result}: {message}")

@@ -1,0 +1,2 @@
+def shortest(graph, start):
+    return {start: 0}
