@@ -45,6 +45,7 @@ class EnvironmentsIT {
   /** How long "idle" is watched: 2 minutes, as the issue asks (-De2e.idleSeconds=N to shorten locally). */
   static final Duration IDLE = Duration.ofSeconds(Long.getLong("e2e.idleSeconds", 120));
 
+  static ClassFixture fixture;
   static OperatorInstallation installation;
   static KubernetesClient admin;
   static LocalRegistry registry;
@@ -52,27 +53,21 @@ class EnvironmentsIT {
 
   @BeforeAll
   static void start() {
-    installation = OperatorInstallation.shared();
-    admin = installation.cluster().admin();
-    KwokNodes.ensure(admin);
-    registry = LocalRegistry.open();
     // Kaniko build pods run here too: they must pass the level grading namespaces enforce
-    OperatorInstallation.namespace(admin, NS, Map.of("pod-security.kubernetes.io/enforce", "baseline"));
+    fixture = ClassFixture.open(NS, Map.of("pod-security.kubernetes.io/enforce", "baseline"));
+    installation = fixture.installation;
+    admin = fixture.admin;
+    registry = fixture.registry;
     // left by an earlier install with another handler: the leader must replace it
     admin.resources(RuntimeClass.class).withName("crun").delete();
     admin.resource(new RuntimeClassBuilder().withNewMetadata().withName("crun").endMetadata().withHandler("crun-old")
         .build()).create();
-    operator = installation.start("environments-0");
+    operator = fixture.startOperator("environments-0");
   }
 
   @AfterAll
   static void stop() {
-    if (operator != null) {
-      operator.close();
-    }
-    if (registry != null) {
-      registry.close();
-    }
+    fixture.close();
   }
 
   @Test
@@ -294,21 +289,10 @@ class EnvironmentsIT {
   void aBuildRunningWhenTheOperatorRestartsIsAdoptedNotDuplicated() {
     AuditLog audit = new AuditLog(installation.cluster().auditLog());
     long mark = audit.mark();
-    Scenarios.apply(admin, NS, """
-        apiVersion: grading.inginious.org/v1alpha1
-        kind: GradingEnvironment
-        metadata: {name: slow}
-        spec:
-          image: {repository: "%s/inginious/env-slow", insecure: true}
-          build:
-            dockerfile:
-              inline: "FROM scratch"
-              # read by kwok's build stage only: the executor "runs" 30 s
-              buildArgs: {E2E_BUILD_DURATION: 30s}
-        """.formatted(registry.host()));
-    await().atMost(Duration.ofSeconds(30)).until(() -> !buildJobs("slow").isEmpty());
+    // kwok's build stage "runs" the executor for 30 s
+    Scenarios.startHeldBuild(admin, NS, "slow", registry.host(), "30s");
     operator.close();
-    operator = installation.start("environments-1");
+    operator = fixture.startOperator("environments-1");
 
     GradingEnvironment slow = Scenarios.awaitReady(admin, NS, "slow");
     assertThat(buildJobs("slow")).extracting(j -> j.getMetadata().getName()).containsExactly(slow.getStatus().build.name);
@@ -320,19 +304,7 @@ class EnvironmentsIT {
   @Test
   @Order(5)
   void aSpecChangeWhileABuildRunsReplacesTheBuild() {
-    Scenarios.apply(admin, NS, """
-        apiVersion: grading.inginious.org/v1alpha1
-        kind: GradingEnvironment
-        metadata: {name: changing}
-        spec:
-          image: {repository: "%s/inginious/env-changing", insecure: true}
-          build:
-            dockerfile:
-              inline: "FROM scratch"
-              buildArgs: {E2E_BUILD_DURATION: 120s}
-        """.formatted(registry.host()));
-    await().atMost(Duration.ofSeconds(30)).until(() -> !buildJobs("changing").isEmpty());
-    String superseded = buildJobs("changing").get(0).getMetadata().getName();
+    String superseded = Scenarios.startHeldBuild(admin, NS, "changing", registry.host(), "120s").getMetadata().getName();
     admin.resources(GradingEnvironment.class).inNamespace(NS).withName("changing").edit(e -> {
       e.getSpec().build.dockerfile.buildArgs = Map.of("E2E_BUILD_DURATION", "1s");
       return e;
@@ -346,7 +318,7 @@ class EnvironmentsIT {
   }
 
   private List<Job> buildJobs(String environment) {
-    return admin.batch().v1().jobs().inNamespace(NS).withLabel("grading.inginious.org/build", environment).list().getItems();
+    return Scenarios.buildJobs(admin, NS, environment);
   }
 
   @Test

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.ops.LeaderElection;
-import org.inginious.grading.testing.LocalRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -33,33 +32,22 @@ class HighAvailabilityIT {
    * (fabric8's LeaderElector, as client-go's): it sees the expiry at most that late.
    */
   static final Duration STANDBY_POLL = Duration.ofMillis((long) (LeaderElection.Timings.defaults().retryPeriod().toMillis() * 2.2));
-  static OperatorInstallation installation;
+  static ClassFixture fixture;
   static KubernetesClient admin;
-  static LocalRegistry registry;
   static OperatorProcess first;
   static OperatorProcess second;
 
   @BeforeAll
   static void start() {
-    installation = OperatorInstallation.shared();
-    admin = installation.cluster().admin();
-    KwokNodes.ensure(admin);
-    registry = LocalRegistry.open();
-    OperatorInstallation.namespace(admin, NS, Map.of());
-    first = installation.start("ha-a");
-    second = installation.start("ha-b");
+    fixture = ClassFixture.open(NS, Map.of());
+    admin = fixture.admin;
+    first = fixture.startOperator("ha-a");
+    second = fixture.startOperator("ha-b");
   }
 
   @AfterAll
   static void stop() {
-    for (OperatorProcess operator : new OperatorProcess[] {first, second}) {
-      if (operator != null) {
-        operator.close();
-      }
-    }
-    if (registry != null) {
-      registry.close();
-    }
+    fixture.close();
   }
 
   @Test
@@ -71,21 +59,9 @@ class HighAvailabilityIT {
     assertThat(standby.isLeader()).as("one leader").isFalse();
     assertThat(holder()).isEqualTo(leader.name());
 
-    AuditLog audit = new AuditLog(installation.cluster().auditLog());
+    AuditLog audit = new AuditLog(fixture.installation.cluster().auditLog());
     long mark = audit.mark();
-    Scenarios.apply(admin, NS, """
-        apiVersion: grading.inginious.org/v1alpha1
-        kind: GradingEnvironment
-        metadata: {name: ha}
-        spec:
-          image: {repository: "%s/inginious/env-ha", insecure: true}
-          build:
-            dockerfile:
-              inline: "FROM scratch"
-              buildArgs: {E2E_BUILD_DURATION: 10s}
-        """.formatted(registry.host()));
-    await().atMost(Duration.ofSeconds(30)).until(() ->
-        !admin.batch().v1().jobs().inNamespace(NS).withLabel("grading.inginious.org/build", "ha").list().getItems().isEmpty());
+    Scenarios.startHeldBuild(admin, NS, "ha", fixture.registry.host(), "10s");
 
     long killed = System.nanoTime();
     leader.kill();
@@ -120,7 +96,7 @@ class HighAvailabilityIT {
           || (second.isAlive() && second.isLeader()));
       leader = first.isAlive() && first.isLeader() ? first : second;
     }
-    OperatorProcess standby = installation.start("ha-c");
+    OperatorProcess standby = fixture.startOperator("ha-c");
     assertThat(standby.isLeader()).isFalse();
     long stopped = System.nanoTime();
     leader.close(); // SIGTERM, as a rolling update stops the old pod: it releases the Lease

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodTemplate;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionSpec;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaPropsBuilder;
@@ -57,6 +56,7 @@ class HostileInputIT {
       .withGroup(GradingEnvironment.GROUP).withVersion(GradingEnvironment.VERSION).withKind("GradingEnvironment")
       .withPlural("gradingenvironments").withNamespaced(true).build();
 
+  static ClassFixture fixture;
   static OperatorInstallation installation;
   static KubernetesClient admin;
   static LocalRegistry registry;
@@ -65,19 +65,17 @@ class HostileInputIT {
 
   @BeforeAll
   static void start() {
-    installation = OperatorInstallation.shared();
-    admin = installation.cluster().admin();
-    KwokNodes.ensure(admin); // the installer-owned RuntimeClass nvidia the edited environment runs under
-    registry = LocalRegistry.open();
-    OperatorInstallation.namespace(admin, NS, Map.of());
+    // the fixture's kwok nodes bring the installer-owned RuntimeClass nvidia the edited environment runs under
+    fixture = ClassFixture.open(NS, Map.of());
+    installation = fixture.installation;
+    admin = fixture.admin;
+    registry = fixture.registry;
     released = admin.apiextensions().v1().customResourceDefinitions().withName(CRD_NAME).get().getSpec();
   }
 
   @AfterAll
   static void stop() {
-    if (operator != null) {
-      operator.close();
-    }
+    fixture.close();
     // the environments only the newer CRD describes go, then the released CRD comes back
     admin.genericKubernetesResources(ENVIRONMENTS).inNamespace(NS).delete();
     await().atMost(TIMEOUT).until(() -> admin.genericKubernetesResources(ENVIRONMENTS).inNamespace(NS).list().getItems().isEmpty());
@@ -85,9 +83,6 @@ class HostileInputIT {
       crd.setSpec(released);
       return crd;
     });
-    if (registry != null) {
-      registry.close();
-    }
   }
 
   // ---- the API server agrees with validate and the CRD validator -----------------------------------------
@@ -127,7 +122,7 @@ class HostileInputIT {
     createUnreadable("from-newer-crd", "{runtime: gvisor}"); // there before the operator starts: in its first list
     createGood("steady", "steady");
     createGood("drift", "drift", "{runtime: nvidia}"); // as hostile/edits/_environment.yaml
-    operator = installation.start("hostile-0");
+    operator = fixture.startOperator("hostile-0");
 
     Scenarios.awaitReady(admin, NS, "steady");
     awaitReady(NS, "from-newer-crd", "UnsupportedSpec");

@@ -33,30 +33,22 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Order(3)
 class PlacementIT {
   static final String NS = "e2e-placement";
-  static OperatorInstallation installation;
+  static ClassFixture fixture;
   static KubernetesClient admin;
   static LocalRegistry registry;
-  static OperatorProcess operator;
 
   @BeforeAll
   static void start() {
-    installation = OperatorInstallation.shared();
-    admin = installation.cluster().admin();
-    KwokNodes.ensure(admin);
-    registry = LocalRegistry.open();
-    OperatorInstallation.namespace(admin, NS, Map.of(
+    fixture = ClassFixture.open(NS, Map.of(
         "pod-security.kubernetes.io/enforce", "baseline", "pod-security.kubernetes.io/enforce-version", "latest"));
-    operator = installation.start("placement-0");
+    admin = fixture.admin;
+    registry = fixture.registry;
+    fixture.startOperator("placement-0");
   }
 
   @AfterAll
   static void stop() {
-    if (operator != null) {
-      operator.close();
-    }
-    if (registry != null) {
-      registry.close();
-    }
+    fixture.close();
   }
 
   static Stream<Arguments> runtimes() {

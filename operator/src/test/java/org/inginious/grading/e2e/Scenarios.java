@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
@@ -27,6 +28,32 @@ final class Scenarios {
         admin.resource(object).inNamespace(namespace).create();
       }
     }
+  }
+
+  /**
+   * A dockerfile environment whose Kaniko pod kwok keeps "running" for {@code duration} (a build
+   * argument only kwok's stage reads), created once its build Job exists; returns that Job.
+   */
+  static Job startHeldBuild(KubernetesClient admin, String namespace, String name, String registryHost, String duration) {
+    apply(admin, namespace, """
+        apiVersion: grading.inginious.org/v1alpha1
+        kind: GradingEnvironment
+        metadata: {name: %s}
+        spec:
+          image: {repository: "%s/inginious/env-%s", insecure: true}
+          build:
+            dockerfile:
+              inline: "FROM scratch"
+              buildArgs: {E2E_BUILD_DURATION: %s}
+        """.formatted(name, registryHost, name, duration));
+    await().atMost(Duration.ofSeconds(30)).until(() -> !buildJobs(admin, namespace, name).isEmpty());
+    return buildJobs(admin, namespace, name).get(0);
+  }
+
+  /** The Kaniko build Jobs of an environment. */
+  static List<Job> buildJobs(KubernetesClient admin, String namespace, String environment) {
+    return admin.batch().v1().jobs().inNamespace(namespace).withLabel("grading.inginious.org/build", environment)
+        .list().getItems();
   }
 
   static GradingEnvironment environment(KubernetesClient admin, String namespace, String name) {
