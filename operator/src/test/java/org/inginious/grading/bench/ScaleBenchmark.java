@@ -223,8 +223,13 @@ public final class ScaleBenchmark {
     Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
     run(jcmd.toString(), Long.toString(pid), "GC.run");
     String heap = run(jcmd.toString(), Long.toString(pid), "GC.heap_info");
-    var used = Pattern.compile("used (\\d+)K").matcher(heap);
-    double heapMiB = used.find() ? Long.parseLong(used.group(1)) / 1024.0 : Double.NaN;
+    // G1: one "heap total …, used …K" line; the serial collector: one per generation
+    var used = Pattern.compile("(?:heap|generation)\\s+total \\d+K, used (\\d+)K").matcher(heap);
+    long usedKiB = 0;
+    while (used.find()) {
+      usedKiB += Long.parseLong(used.group(1));
+    }
+    double heapMiB = usedKiB / 1024.0;
     String status = Files.readString(Path.of("/proc/" + pid + "/status"));
     var rss = Pattern.compile("VmRSS:\\s+(\\d+) kB").matcher(status);
     double rssMiB = rss.find() ? Long.parseLong(rss.group(1)) / 1024.0 : Double.NaN;

@@ -1,6 +1,8 @@
 package org.inginious.grading.e2e;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -89,7 +91,13 @@ public final class OperatorInstallation {
 
   /** Starts an operator replica named {@code name} (its pod name, the Lease identity). */
   public OperatorProcess start(String name) {
-    return OperatorProcess.start(cluster, name, config, kubeconfig);
+    return OperatorProcess.start(cluster, name, config, kubeconfig, javaToolOptions());
+  }
+
+  /** The JVM flags the chart's Deployment gives the operator. */
+  private String javaToolOptions() {
+    return ChartFixture.all(chart, Deployment.class).get(0).getSpec().getTemplate().getSpec().getContainers().get(0)
+        .getEnv().stream().filter(e -> e.getName().equals("JAVA_TOOL_OPTIONS")).map(EnvVar::getValue).findFirst().orElse("");
   }
 
   /** The objects the chart renders with the values this installation uses. */

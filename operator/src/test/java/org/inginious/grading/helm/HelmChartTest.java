@@ -202,7 +202,7 @@ class HelmChartTest {
       assertThat(env.get("POD_NAME").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
       assertThat(env.get("LEADER_ELECTION").getValue()).isEqualTo("true");
       assertThat(env.get("JAVA_TOOL_OPTIONS").getValue())
-          .contains("-XX:MaxRAMPercentage=75", "-Djava.io.tmpdir=/tmp");
+          .contains("-XX:MaxRAMPercentage=75", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Djava.io.tmpdir=/tmp");
     }
 
     @Test
