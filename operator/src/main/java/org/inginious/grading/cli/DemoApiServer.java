@@ -1,11 +1,9 @@
 package org.inginious.grading.cli;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The API server the demo runs on, with the CRD installed and the demo's namespace created: a real
@@ -30,10 +28,7 @@ interface DemoApiServer extends AutoCloseable {
     LocalControlPlane plane = LocalControlPlane.start(
         new LocalControlPlane.Options(binaries, work.resolve("control-plane"), null, false, null, null));
     KubernetesClient client = plane.admin();
-    CustomResourceDefinition crd = client.resource(EmbeddedCluster.crd()).create();
-    client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-        .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions().stream()
-            .anyMatch(cond -> "Established".equals(cond.getType()) && "True".equals(cond.getStatus())), 30, TimeUnit.SECONDS);
+    LocalControlPlane.install(client, EmbeddedCluster.crd());
     client.resource(new NamespaceBuilder().withNewMetadata().withName(DemoCommand.NAMESPACE).endMetadata().build()).create();
     out.println("Kubernetes API server at " + plane.url() + " (logs in " + plane.dir() + "), CRD installed");
     return new DemoApiServer() {

@@ -1,5 +1,6 @@
 package org.inginious.grading.cli;
 
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -173,6 +174,14 @@ public final class LocalControlPlane implements AutoCloseable {
           "--server-address=",
           "--node-lease-duration-seconds=40"));
     }
+  }
+
+  /** Creates a CRD and waits until the API server serves it (condition Established). */
+  public static void install(KubernetesClient client, CustomResourceDefinition crd) {
+    client.resource(crd).create();
+    client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
+        .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions().stream()
+            .anyMatch(cond -> "Established".equals(cond.getType()) && "True".equals(cond.getStatus())), 30, TimeUnit.SECONDS);
   }
 
   public KubernetesClient admin() {

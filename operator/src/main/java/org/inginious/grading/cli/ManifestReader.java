@@ -165,14 +165,8 @@ public final class ManifestReader {
       quantityProblems.forEach(p -> problems.add(where + ": " + p));
       return;
     }
-    GradingEnvironment environment;
-    try {
-      environment = STRICT.treeToValue(document, GradingEnvironment.class);
-    } catch (JsonMappingException e) {
-      problems.add(where + ": " + ReadProblems.describe(e));
-      return;
-    } catch (JsonProcessingException | IllegalArgumentException e) {
-      problems.add(where + ": " + e.getMessage());
+    GradingEnvironment environment = decode(STRICT, document, GradingEnvironment.class, where);
+    if (environment == null) {
       return;
     }
     if (environment.getMetadata() != null && environment.getMetadata().getNamespace() == null) {
@@ -182,18 +176,21 @@ public final class ManifestReader {
     environments.add(new Read(environment, where));
   }
 
-  private void readConfigMap(JsonNode document, String where) {
-    ConfigMap configMap;
+  /** The document as {@code type}, or null with a problem naming the field. */
+  private <T> T decode(ObjectMapper mapper, JsonNode document, Class<T> type, String where) {
     try {
-      configMap = JSON.treeToValue(document, ConfigMap.class);
+      return mapper.treeToValue(document, type);
     } catch (JsonMappingException e) {
       problems.add(where + ": " + ReadProblems.describe(e));
-      return;
     } catch (JsonProcessingException | IllegalArgumentException e) {
       problems.add(where + ": " + e.getMessage());
-      return;
     }
-    if (configMap.getMetadata() == null || configMap.getMetadata().getName() == null) {
+    return null;
+  }
+
+  private void readConfigMap(JsonNode document, String where) {
+    ConfigMap configMap = decode(JSON, document, ConfigMap.class, where);
+    if (configMap == null || configMap.getMetadata() == null || configMap.getMetadata().getName() == null) {
       return;
     }
     // the API server decodes binaryData as base64 (Go's decoder skips line breaks); so do the builds

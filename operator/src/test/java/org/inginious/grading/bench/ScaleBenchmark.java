@@ -3,7 +3,6 @@ package org.inginious.grading.bench;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +18,7 @@ import java.util.regex.Pattern;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.Phase;
 import org.inginious.grading.e2e.AuditLog;
+import org.inginious.grading.e2e.ControlPlane;
 import org.inginious.grading.e2e.OperatorInstallation;
 import org.inginious.grading.e2e.OperatorProcess;
 import org.inginious.grading.testing.Environments;
@@ -225,8 +225,9 @@ public final class ScaleBenchmark {
   /** Heap used after a full GC and resident set size, in MiB. */
   private static double[] memory(long pid) throws IOException, InterruptedException {
     Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-    run(jcmd.toString(), Long.toString(pid), "GC.run");
-    String heap = run(jcmd.toString(), Long.toString(pid), "GC.heap_info");
+    ControlPlane.run(new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run").redirectErrorStream(true));
+    String heap = ControlPlane.run(new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.heap_info")
+        .redirectErrorStream(true)).output();
     // G1: one "heap total …, used …K" line; the serial collector: one per generation
     var used = Pattern.compile("(?:heap|generation)\\s+total \\d+K, used (\\d+)K").matcher(heap);
     long usedKiB = 0;
@@ -238,13 +239,6 @@ public final class ScaleBenchmark {
     var rss = Pattern.compile("VmRSS:\\s+(\\d+) kB").matcher(status);
     double rssMiB = rss.find() ? Long.parseLong(rss.group(1)) / 1024.0 : Double.NaN;
     return new double[] {heapMiB, rssMiB};
-  }
-
-  private static String run(String... command) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    process.waitFor();
-    return out;
   }
 
   private static double seconds(Instant from, Instant to) {

@@ -43,7 +43,7 @@ class ApiServerIT {
       CrdSchemaTest.JavaCheck check, String javaFragment) throws IOException {
     Path manifest = Files.createTempFile(cluster.dir(), "bad-", ".yaml");
     Files.writeString(manifest, CrdSchemaTest.document(spec).replace("namespace: grading", "namespace: default"));
-    ControlPlane.KubectlResult result = cluster.kubectl("apply", "--dry-run=server", "--validate=strict", "-f", manifest.toString());
+    ControlPlane.ProcessOutput result = cluster.kubectl("apply", "--dry-run=server", "--validate=strict", "-f", manifest.toString());
 
     assertThat(result.exitCode()).as("kubectl apply of %s: %s", name, result.output()).isNotZero();
     assertThat(result.output()).as(name).contains(crdFragment);
@@ -55,7 +55,7 @@ class ApiServerIT {
 
   @Test
   void everyExampleIsAccepted() {
-    ControlPlane.KubectlResult result = cluster.kubectl("apply", "--dry-run=server", "--validate=strict", "-n", "default",
+    ControlPlane.ProcessOutput result = cluster.kubectl("apply", "--dry-run=server", "--validate=strict", "-n", "default",
         "-f", cluster.projectRoot().resolve("examples").toString());
     assertThat(result.exitCode()).as(result.output()).isZero();
     assertThat(result.output()).contains("gradingenvironment.grading.inginious.org/");

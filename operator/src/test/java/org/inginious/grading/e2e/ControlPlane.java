@@ -71,18 +71,14 @@ public final class ControlPlane {
     try {
       Files.createDirectories(dir);
       Path log = dir.resolve("build.log");
-      Process build = new ProcessBuilder("bash", script.toString())
-          .redirectError(log.toFile()).redirectOutput(ProcessBuilder.Redirect.PIPE).start();
-      String out = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-      if (build.waitFor() != 0) {
+      ProcessOutput build = run(new ProcessBuilder("bash", script.toString()).redirectError(log.toFile()));
+      if (build.exitCode() != 0) {
         throw new IllegalStateException("building the control plane failed (" + script + "):\n" + Files.readString(log));
       }
+      String out = build.output().strip();
       return Path.of(out.substring(out.lastIndexOf('\n') + 1));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
   }
 
@@ -110,18 +106,23 @@ public final class ControlPlane {
     return projectRoot;
   }
 
-  /** What a kubectl run printed (standard output and error) and its exit code. */
-  public record KubectlResult(int exitCode, String output) {}
+  /** What a process printed on its standard output (and error, where merged) and its exit code. */
+  public record ProcessOutput(int exitCode, String output) {}
 
   /** Runs the control plane's kubectl as the admin. */
-  public KubectlResult kubectl(String... args) {
+  public ProcessOutput kubectl(String... args) {
     List<String> command = new ArrayList<>(List.of(plane.bin().resolve("kubectl").toString(),
         "--kubeconfig=" + plane.adminKubeconfig()));
     command.addAll(List.of(args));
+    return run(new ProcessBuilder(command).redirectErrorStream(true));
+  }
+
+  /** Runs a process to its end. */
+  public static ProcessOutput run(ProcessBuilder builder) {
     try {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      Process process = builder.start();
       String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      return new KubectlResult(process.waitFor(), out);
+      return new ProcessOutput(process.waitFor(), out);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

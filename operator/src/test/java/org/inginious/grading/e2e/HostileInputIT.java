@@ -53,9 +53,7 @@ class HostileInputIT {
   static final String NS = "e2e-hostile";
   static final Duration TIMEOUT = Duration.ofSeconds(60);
   static final String CRD_NAME = "gradingenvironments.grading.inginious.org";
-  static final ResourceDefinitionContext ENVIRONMENTS = new ResourceDefinitionContext.Builder()
-      .withGroup(GradingEnvironment.GROUP).withVersion(GradingEnvironment.VERSION).withKind("GradingEnvironment")
-      .withPlural("gradingenvironments").withNamespaced(true).build();
+  static final ResourceDefinitionContext ENVIRONMENTS = ResourceDefinitionContext.fromResourceType(GradingEnvironment.class);
 
   static ClassFixture fixture;
   static OperatorInstallation installation;
@@ -98,7 +96,7 @@ class HostileInputIT {
   @MethodSource("manifestsTheApiServerJudges")
   @Order(1)
   void theApiServerSaysWhatValidateSays(String name, Path file, Map<String, List<String>> header) {
-    ControlPlane.KubectlResult result = installation.cluster().kubectl("apply", "--dry-run=server", "--validate=strict",
+    ControlPlane.ProcessOutput result = installation.cluster().kubectl("apply", "--dry-run=server", "--validate=strict",
         "-n", NS, "-f", file.toString());
     List<String> crd = header.getOrDefault("crd", List.of());
     if (crd.contains("accepted")) {

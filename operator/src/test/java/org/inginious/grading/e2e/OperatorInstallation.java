@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
@@ -21,6 +20,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.inginious.grading.cli.LocalControlPlane;
 import org.inginious.grading.helm.ChartFixture;
 
 /**
@@ -50,11 +50,8 @@ public final class OperatorInstallation {
     KubernetesClient admin = cluster.admin();
     try (InputStream crd = Files.newInputStream(
         cluster.projectRoot().resolve("crds/gradingenvironments.grading.inginious.org-v1.yml"))) {
-      CustomResourceDefinition definition = admin.apiextensions().v1().customResourceDefinitions().load(crd).item();
-      admin.resource(definition).create();
-      admin.apiextensions().v1().customResourceDefinitions().withName(definition.getMetadata().getName())
-          .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions().stream()
-              .anyMatch(cond -> "Established".equals(cond.getType()) && "True".equals(cond.getStatus())), 30, TimeUnit.SECONDS);
+      // the committed copy, as users apply it (CrdUpToDateTest keeps it equal to the generated one)
+      LocalControlPlane.install(admin, admin.apiextensions().v1().customResourceDefinitions().load(crd).item());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -30,9 +30,7 @@ import org.junit.jupiter.api.Test;
 class HostileEnvironmentsOperatorTest {
   static final String NS = "grading";
   static final Duration TIMEOUT = Duration.ofSeconds(20);
-  static final ResourceDefinitionContext ENVIRONMENTS = new ResourceDefinitionContext.Builder()
-      .withGroup(GradingEnvironment.GROUP).withVersion(GradingEnvironment.VERSION).withKind("GradingEnvironment")
-      .withPlural("gradingenvironments").withNamespaced(true).build();
+  static final ResourceDefinitionContext ENVIRONMENTS = ResourceDefinitionContext.fromResourceType(GradingEnvironment.class);
 
   static MockCluster cluster;
   static KubernetesClient client;
