@@ -482,22 +482,20 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
    * text repeats the URL and the whole Status object), else the exception's message.
    */
   static String describe(Throwable e) {
-    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-      if (cause instanceof KubernetesClientException k && k.getStatus() != null && k.getStatus().getMessage() != null) {
-        return "the API server refused a request (" + k.getCode() + " " + k.getStatus().getReason() + "): "
-            + k.getStatus().getMessage();
-      }
-    }
-    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return apiErrors(e).filter(k -> k.getStatus() != null && k.getStatus().getMessage() != null).findFirst()
+        .map(k -> "the API server refused a request (" + k.getCode() + " " + k.getStatus().getReason() + "): "
+            + k.getStatus().getMessage())
+        .orElse(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
   }
 
   private static boolean isConflict(Throwable e) {
-    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-      if (cause instanceof KubernetesClientException k && k.getCode() == HttpURLConnection.HTTP_CONFLICT) {
-        return true;
-      }
-    }
-    return false;
+    return apiErrors(e).anyMatch(k -> k.getCode() == HttpURLConnection.HTTP_CONFLICT);
+  }
+
+  /** The API server's answers in an exception's cause chain, outermost first. */
+  private static java.util.stream.Stream<KubernetesClientException> apiErrors(Throwable e) {
+    return java.util.stream.Stream.<Throwable>iterate(e, Objects::nonNull, Throwable::getCause)
+        .filter(KubernetesClientException.class::isInstance).map(KubernetesClientException.class::cast);
   }
 
   @Override
