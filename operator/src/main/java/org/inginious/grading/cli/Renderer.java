@@ -2,20 +2,19 @@ package org.inginious.grading.cli;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.PodTemplate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import org.inginious.grading.api.BaseSpec;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.build.ReconcileProblem;
 import org.inginious.grading.build.kaniko.DockerfilePlan;
 import org.inginious.grading.build.kaniko.KanikoJobs;
 import org.inginious.grading.config.OperatorConfig;
-import org.inginious.grading.placement.GradingNetworkPolicies;
-import org.inginious.grading.placement.GradingPodTemplates;
+import org.inginious.grading.placement.DesiredObjects;
 import org.inginious.grading.placement.ResolvedRuntime;
 import org.inginious.grading.placement.RuntimeClasses;
 
@@ -37,10 +36,19 @@ public final class Renderer {
 
   /** @param configMaps ConfigMaps among the manifests, read by dockerfile builds */
   public static List<HasMetadata> render(List<GradingEnvironment> environments, List<ConfigMap> configMaps, OperatorConfig config) {
+    return render(environments, configMaps, config, Renderer::imageAsWritten);
+  }
+
+  /**
+   * @param image each environment's image: as written offline; the test that holds render and the
+   *     reconciler to the same objects passes the digests the reconciler found
+   */
+  static List<HasMetadata> render(List<GradingEnvironment> environments, List<ConfigMap> configMaps, OperatorConfig config,
+      Function<GradingEnvironment, String> image) {
     List<HasMetadata> objects = new ArrayList<>(RuntimeClasses.desired(config));
     for (GradingEnvironment environment : environments) {
       ResolvedRuntime runtime = ResolvedRuntime.resolve(environment.getSpec().grading, config);
-      PodTemplate template = GradingPodTemplates.render(environment, imageAsWritten(environment), runtime);
+      DesiredObjects desired = DesiredObjects.of(environment, image.apply(environment), runtime);
       String note = note(environment);
       if (environment.getSpec().build.dockerfile != null) {
         try {
@@ -60,11 +68,8 @@ public final class Renderer {
           note += "; the build Job is not shown: " + problem.getMessage();
         }
       }
-      template.getMetadata().setAnnotations(Map.of(NOTE_ANNOTATION, note));
-      if (GradingNetworkPolicies.isolates(environment)) {
-        objects.add(GradingNetworkPolicies.denyAll(environment));
-      }
-      objects.add(template);
+      desired.podTemplate().getMetadata().setAnnotations(Map.of(NOTE_ANNOTATION, note));
+      objects.addAll(desired.all());
     }
     return objects;
   }

@@ -101,7 +101,8 @@ public final class GradingOperator implements AutoCloseable {
     KanikoBuilds kanikoBuilds = new KanikoBuilds(client, config.builds(), builds);
     ImageSources imageSources = new ImageSources(
         new PrebuiltImages(images, secrets), images, secrets, layersBuilds, kanikoBuilds, clock);
-    this.reconciler = new GradingEnvironmentReconciler(config, imageSources, buildCompletions, backoff, clock);
+    this.reconciler = new GradingEnvironmentReconciler(config, imageSources, buildCompletions, backoff, clock,
+        new EnvironmentEvents(client, clock));
     GenericRetry retry = new GenericRetry()
         .setInitialInterval(settings.initialRetry().toMillis())
         .setIntervalMultiplier(2)

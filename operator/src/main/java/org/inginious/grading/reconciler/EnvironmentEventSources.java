@@ -1,0 +1,173 @@
+package org.inginious.grading.reconciler;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodTemplate;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.inginious.grading.api.GradingEnvironment;
+import org.inginious.grading.build.kaniko.KanikoJobs;
+import org.inginious.grading.placement.Labels;
+
+/**
+ * What wakes an environment, in one place: the informers of what it reads and owns, the indexes on
+ * the environments that map a changed object back to exactly the environments it concerns, and
+ * two inbound sources (finished in-process builds, and changes of related environments).
+ */
+final class EnvironmentEventSources {
+  private static final String MANAGED_SELECTOR = Labels.MANAGED_BY + "=" + Labels.OPERATOR;
+  private static final String RUNTIME_CLASS_INDEX = "runtimeClassName";
+  private static final String CONFIG_MAP_INDEX = "configMaps";
+  private static final String BASE_INDEX = "baseEnvironment";
+  /** namespace/environmentName of every environment this operator can read. */
+  private static final String ENVIRONMENT_NAME_INDEX = "environmentName";
+  /** The namespace of every environment that waits for its environmentName to be free. */
+  private static final String NAME_CONFLICT_INDEX = "environmentNameConflict";
+
+  final InformerEventSource<ConfigMap, GradingEnvironment> configMaps;
+  final InformerEventSource<PodTemplate, GradingEnvironment> podTemplates;
+  final InformerEventSource<NetworkPolicy, GradingEnvironment> networkPolicies;
+  final InformerEventSource<RuntimeClass, GradingEnvironment> runtimeClasses;
+  final InformerEventSource<Job, GradingEnvironment> buildJobs;
+  final InformerEventSource<Pod, GradingEnvironment> buildPods;
+  private final IndexerResourceCache<GradingEnvironment> environments;
+  private final SimpleInboundEventSource<GradingEnvironment> relatedEnvironments =
+      new SimpleInboundEventSource<>("related-environments");
+  private final List<EventSource<?, GradingEnvironment>> all;
+
+  /**
+   * @param runtimeClassName the RuntimeClass an environment resolves to ("" when it resolves to none)
+   */
+  EnvironmentEventSources(EventSourceContext<GradingEnvironment> context,
+      SimpleInboundEventSource<GradingEnvironment> buildCompletions, Function<GradingEnvironment, String> runtimeClassName) {
+    this.environments = context.getPrimaryCache();
+    environments.addIndexer(RUNTIME_CLASS_INDEX, env -> List.of(runtimeClassName.apply(env)));
+    environments.addIndexer(CONFIG_MAP_INDEX, EnvironmentEventSources::referencedConfigMaps);
+    environments.addIndexer(BASE_INDEX, EnvironmentEventSources::baseEnvironmentKey);
+    environments.addIndexer(ENVIRONMENT_NAME_INDEX, env -> UnreadableEnvironments.problem(env).isPresent()
+        ? List.of() : List.of(environmentNameKey(env)));
+    environments.addIndexer(NAME_CONFLICT_INDEX, env -> env.getStatus() != null && Conditions
+        .find(env.getStatus().conditions, Conditions.READY).map(c -> Reasons.ENVIRONMENT_NAME_CONFLICT.equals(c.getReason()))
+        .orElse(false) ? List.of(env.getMetadata().getNamespace()) : List.of());
+    // A referenced ConfigMap changes -> the environments that read it rebuild (their hash moves).
+    configMaps = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(ConfigMap.class, GradingEnvironment.class)
+            .withSecondaryToPrimaryMapper(cm -> byIndex(CONFIG_MAP_INDEX, key(cm)))
+            .build(), context);
+    podTemplates = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(PodTemplate.class, GradingEnvironment.class)
+            .withLabelSelector(MANAGED_SELECTOR)
+            .withSecondaryToPrimaryMapper(EnvironmentEventSources::owners)
+            .build(), context);
+    networkPolicies = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(NetworkPolicy.class, GradingEnvironment.class)
+            .withLabelSelector(MANAGED_SELECTOR)
+            .withSecondaryToPrimaryMapper(EnvironmentEventSources::owners)
+            .build(), context);
+    // RuntimeClasses are cluster-scoped: the index on the environments' resolved class name lets a
+    // RuntimeClass created, changed or deleted later wake exactly the environments using it.
+    runtimeClasses = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(RuntimeClass.class, GradingEnvironment.class)
+            .withWatchAllNamespaces()
+            .withSecondaryToPrimaryMapper(rc -> byIndex(RUNTIME_CLASS_INDEX, rc.getMetadata().getName()))
+            .build(), context);
+    // Kaniko build Jobs and their Pods (labelled by the operator; the Job controller copies the
+    // labels to the Pods): a change of either is a step of the build of the labelled environment.
+    buildJobs = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(Job.class, GradingEnvironment.class)
+            .withName("build-jobs")
+            .withLabelSelector(KanikoJobs.SELECTOR)
+            .withSecondaryToPrimaryMapper(EnvironmentEventSources::buildOf)
+            .build(), context);
+    buildPods = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(Pod.class, GradingEnvironment.class)
+            .withName("build-pods")
+            .withLabelSelector(KanikoJobs.SELECTOR)
+            .withSecondaryToPrimaryMapper(EnvironmentEventSources::buildOf)
+            .build(), context);
+    all = List.of(configMaps, podTemplates, networkPolicies, runtimeClasses, buildJobs, buildPods, buildCompletions,
+        relatedEnvironments);
+  }
+
+  List<EventSource<?, GradingEnvironment>> all() {
+    return all;
+  }
+
+  /**
+   * After an environment's status was written, or it was deleted: wakes the environments built FROM
+   * it (it has a new digest, turned Ready or went away), those sharing its environmentName, and those
+   * of its namespace waiting for theirs to be free. Environments read each other from the primary
+   * cache; a second informer on environments would hold every environment twice.
+   */
+  void wakeRelatedTo(GradingEnvironment changed) {
+    Set<ResourceID> related = new HashSet<>(byIndex(BASE_INDEX, key(changed)));
+    if (UnreadableEnvironments.problem(changed).isEmpty()) {
+      related.addAll(byIndex(ENVIRONMENT_NAME_INDEX, environmentNameKey(changed)));
+    }
+    related.addAll(byIndex(NAME_CONFLICT_INDEX, changed.getMetadata().getNamespace()));
+    related.remove(ResourceID.fromResource(changed));
+    related.forEach(relatedEnvironments::propagateEvent);
+  }
+
+  /** Every environment with this environmentName in its namespace, the given one included. */
+  List<GradingEnvironment> sharingEnvironmentName(GradingEnvironment environment) {
+    return environments.byIndex(ENVIRONMENT_NAME_INDEX, environmentNameKey(environment));
+  }
+
+  private Set<ResourceID> byIndex(String index, String key) {
+    return environments.byIndex(index, key).stream().map(ResourceID::fromResource).collect(Collectors.toSet());
+  }
+
+  static String key(HasMetadata object) {
+    return object.getMetadata().getNamespace() + "/" + object.getMetadata().getName();
+  }
+
+  private static String environmentNameKey(GradingEnvironment environment) {
+    return environment.getMetadata().getNamespace() + "/" + environment.environmentName();
+  }
+
+  private static List<String> referencedConfigMaps(GradingEnvironment environment) {
+    if (environment.getSpec() == null || environment.getSpec().build == null) {
+      return List.of();
+    }
+    return environment.getSpec().build.configMapNames().stream()
+        .map(name -> environment.getMetadata().getNamespace() + "/" + name)
+        .toList();
+  }
+
+  private static List<String> baseEnvironmentKey(GradingEnvironment environment) {
+    if (environment.getSpec() == null || environment.getSpec().build == null || environment.getSpec().build.base == null
+        || environment.getSpec().build.base.environment == null) {
+      return List.of();
+    }
+    return List.of(environment.getMetadata().getNamespace() + "/" + environment.getSpec().build.base.environment);
+  }
+
+  private static Set<ResourceID> buildOf(HasMetadata object) {
+    Map<String, String> labels = object.getMetadata().getLabels();
+    String environment = labels == null ? null : labels.get(KanikoJobs.BUILD_OF);
+    return environment == null ? Set.of() : Set.of(new ResourceID(environment, object.getMetadata().getNamespace()));
+  }
+
+  private static Set<ResourceID> owners(HasMetadata secondary) {
+    return secondary.getMetadata().getOwnerReferences().stream()
+        .filter(ref -> GradingEnvironment.GROUP.equals(ref.getApiVersion().split("/")[0]) && "GradingEnvironment".equals(ref.getKind()))
+        .map(ref -> new ResourceID(ref.getName(), secondary.getMetadata().getNamespace()))
+        .collect(Collectors.toSet());
+  }
+}
