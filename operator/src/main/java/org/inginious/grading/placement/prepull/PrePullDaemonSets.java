@@ -150,7 +150,7 @@ public final class PrePullDaemonSets {
         .withNewMetadata().withLabels(labels).endMetadata()
         .withNewSpec()
         .withRuntimeClassName(group.runtimeClassName())
-        .withNodeSelector(group.nodeSelector().isEmpty() ? null : group.nodeSelector())
+        .withNodeSelector(group.nodeSelector().isEmpty() ? null : new LinkedHashMap<>(group.nodeSelector()))
         .withTolerations(group.tolerations().isEmpty() ? null : group.tolerations())
         .withAffinity(group.hasGpus() ? gpuNodes(eligibleNodeNames) : null)
         .withAutomountServiceAccountToken(false)
