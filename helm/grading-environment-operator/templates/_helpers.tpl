@@ -78,6 +78,6 @@ The operator configuration file (DESIGN.md "Operator configuration"), from value
 {{- if not (hasKey .Values.runtimes .Values.defaultRuntime) }}
 {{- fail (printf "defaultRuntime %q is not a key of runtimes (%s)" .Values.defaultRuntime (keys .Values.runtimes | sortAlpha | join ", ")) }}
 {{- end }}
-{{- $config := dict "defaultRuntime" .Values.defaultRuntime "runtimes" .Values.runtimes "builds" .Values.builds "grading" .Values.grading }}
+{{- $config := dict "defaultRuntime" .Values.defaultRuntime "runtimes" .Values.runtimes "builds" .Values.builds "grading" .Values.grading "prePull" .Values.prePull }}
 {{- toYaml $config }}
 {{- end }}

@@ -40,6 +40,18 @@ Namespaced kinds, granted in every watched namespace (a Role per namespace), or 
 - apiGroups: [""]
   resources: ["pods"]
   verbs: ["list", "watch"]
+# Pre-pull DaemonSets, one per placement in a namespace, shared by its environments: watched, created,
+# updated (read back on a conflict) and deleted with their last environment.
+- apiGroups: ["apps"]
+  resources: ["daemonsets"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+# Events about the environments, in their namespaces (both Event APIs).
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+- apiGroups: ["events.k8s.io"]
+  resources: ["events"]
+  verbs: ["create", "patch"]
 # Registry credentials (image.pushSecretRef / pullSecretRef): read one by name when needed, never listed.
 - apiGroups: [""]
   resources: ["secrets"]

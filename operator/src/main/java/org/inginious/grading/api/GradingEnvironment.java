@@ -16,6 +16,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Runtime", jsonPath = ".status.runtimeClassName", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Image", jsonPath = ".status.image", type = AdditionalPrinterColumn.Type.STRING)
+// -o wide: where grading pods can run, and how far the image is pulled there
+@AdditionalPrinterColumn(name = "Nodes", jsonPath = ".status.nodes.ready", type = AdditionalPrinterColumn.Type.INTEGER,
+    priority = 1, getDescription = "Ready nodes grading pods can run on")
+@AdditionalPrinterColumn(name = "Pulled", jsonPath = ".status.prePull.pulled", type = AdditionalPrinterColumn.Type.INTEGER,
+    priority = 1, getDescription = "Nodes holding the current image")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 @ValidationRule(value = "has(self.spec)", message = "spec is required")
 // Names of the objects we create, as the API server bounds them (CEL at the root sees metadata.name).

@@ -1,6 +1,7 @@
 package org.inginious.grading.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,5 +19,9 @@ public class GradingEnvironmentStatus {
   public String runtimeClassName;
   public String podTemplate;
   public BuildStatus build;
+  @JsonPropertyDescription("Nodes grading pods can run on, and how many of them are Ready.")
+  public NodesStatus nodes;
+  @JsonPropertyDescription("Pre-pull of the current image: nodes to pull it on, and nodes that have it.")
+  public PrePullStatus prePull;
   public List<Condition> conditions = new ArrayList<>();
 }

@@ -56,6 +56,10 @@ public class GradingSpec {
   @JsonPropertyDescription("Taints grading pods tolerate.")
   public List<GradingToleration> tolerations;
 
+  @JsonPropertyDescription("Keep the image pulled on the nodes that can run it; default from the operator"
+      + " configuration (prePull.enabled, true).")
+  public Boolean prePull;
+
   public Runtime runtimeOrDefault() {
     return runtime == null ? Runtime.AUTO : runtime;
   }
@@ -66,6 +70,11 @@ public class GradingSpec {
 
   public Network networkOrDefault() {
     return network == null ? Network.NONE : network;
+  }
+
+  /** Unset follows the operator's prePull.enabled. */
+  public boolean prePullOr(boolean defaultValue) {
+    return prePull == null ? defaultValue : prePull;
   }
 
   public long activeDeadlineSecondsOrDefault() {

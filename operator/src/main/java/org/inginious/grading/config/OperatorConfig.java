@@ -25,14 +25,16 @@ import org.inginious.grading.api.Runtime;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record OperatorConfig(
-    String defaultRuntime, Map<String, RuntimeConfig> runtimes, BuildsConfig builds, GradingConfig grading) {
+    String defaultRuntime, Map<String, RuntimeConfig> runtimes, BuildsConfig builds, GradingConfig grading,
+    PrePullConfig prePull) {
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION); // a key given twice is a mistake, not "the last wins"
 
   public static OperatorConfig defaults() {
-    return new OperatorConfig("runc", defaultRuntimes(), BuildsConfig.defaults(), GradingConfig.defaults());
+    return new OperatorConfig("runc", defaultRuntimes(), BuildsConfig.defaults(), GradingConfig.defaults(),
+        PrePullConfig.defaults());
   }
 
   private static Map<String, RuntimeConfig> defaultRuntimes() {
@@ -102,7 +104,7 @@ public record OperatorConfig(
         o.failedHistory() != null ? o.failedHistory() : b.failedHistory());
     return new OperatorConfig(
         other.defaultRuntime != null ? other.defaultRuntime : defaultRuntime, mergedRuntimes, mergedBuilds,
-        grading.overlay(other.grading));
+        grading.overlay(other.grading), prePull.overlay(other.prePull));
   }
 
   private static RuntimeConfig overlay(RuntimeConfig base, RuntimeConfig given) {
@@ -157,6 +159,8 @@ public record OperatorConfig(
     if (kaniko == null || kaniko.length() > Formats.IMAGE_MAX || !Formats.matches(Formats.IMAGE_REFERENCE, kaniko)) {
       throw new InvalidConfigException(source + ": 'builds.kanikoImage' is not an image reference: '" + kaniko + "'");
     }
+    requireImage(source, "prePull.pauseImage", prePull.pauseImage());
+    requireImage(source, "prePull.helperImage", prePull.helperImage());
     String cacheDir = builds.jib().cacheDir();
     if (cacheDir == null || !Formats.matches(Formats.ABSOLUTE_PATH, cacheDir)) {
       throw new InvalidConfigException(source + ": 'builds.jib.cacheDir' must be an absolute path: '" + cacheDir + "'");
@@ -170,6 +174,12 @@ public record OperatorConfig(
     }
     if (builds.successfulHistory() < 0 || builds.failedHistory() < 0) {
       throw new InvalidConfigException(source + ": 'builds.successfulHistory' and 'builds.failedHistory' must not be negative");
+    }
+  }
+
+  private static void requireImage(String source, String key, String image) {
+    if (image == null || image.isBlank() || image.length() > Formats.IMAGE_MAX || !Formats.matches(Formats.IMAGE_REFERENCE, image)) {
+      throw new InvalidConfigException(source + ": '" + key + "' is not an image reference: '" + image + "'");
     }
   }
 

@@ -26,6 +26,24 @@ class OperatorConfigTest {
     assertThat(config.builds().jib().maxConcurrent()).isEqualTo(2);
     assertThat(config.builds().successfulHistory()).isEqualTo(3);
     assertThat(config.grading().userNamespaces()).isTrue();
+    assertThat(config.prePull().isEnabled()).isTrue();
+    assertThat(config.prePull().pauseImage()).isEqualTo(PrePullConfig.DEFAULT_PAUSE_IMAGE).contains("@sha256:");
+    assertThat(config.prePull().helperImage()).isEqualTo(PrePullConfig.DEFAULT_HELPER_IMAGE).contains("@sha256:");
+  }
+
+  @Test
+  void prePullCanBeTurnedOffAndItsImagesReplacedOneByOne() {
+    OperatorConfig off = OperatorConfig.parse("prePull: {enabled: false}", "config.yaml");
+    assertThat(off.prePull()).isEqualTo(new PrePullConfig(false, PrePullConfig.DEFAULT_PAUSE_IMAGE,
+        PrePullConfig.DEFAULT_HELPER_IMAGE));
+    assertThat(off.prePull().isEnabled()).isFalse();
+
+    OperatorConfig mirrored = OperatorConfig.parse("prePull: {helperImage: 'mirror.example.edu/busybox:1.37.0-musl'}",
+        "config.yaml");
+    assertThat(mirrored.prePull().helperImage()).isEqualTo("mirror.example.edu/busybox:1.37.0-musl");
+    assertThat(mirrored.prePull().pauseImage()).isEqualTo(PrePullConfig.DEFAULT_PAUSE_IMAGE);
+    assertThat(mirrored.prePull().isEnabled()).isTrue();
+    assertThat(OperatorConfig.parse("prePull: {}", "config.yaml").prePull()).isEqualTo(PrePullConfig.defaults());
   }
 
   @Test
@@ -70,6 +88,11 @@ class OperatorConfigTest {
       not yaml                | 'a: b: c'                                            | not valid YAML
       unknown grading key     | 'grading: {userNamespace: false}'                    | unknown key 'grading.userNamespace'
       userNamespaces not bool | 'grading: {userNamespaces: sometimes}'              | invalid value at 'grading.userNamespaces'
+      unknown prePull key     | 'prePull: {enable: false}'                           | unknown key 'prePull.enable'
+      prePull not bool        | 'prePull: {enabled: often}'                          | invalid value at 'prePull.enabled'
+      blank pause image       | 'prePull: {pauseImage: ""}'                          | 'prePull.pauseImage' is not an image reference
+      blank helper image      | 'prePull: {helperImage: " "}'                        | 'prePull.helperImage' is not an image reference
+      bad helper image        | 'prePull: {helperImage: Busybox:latest}'             | 'prePull.helperImage' is not an image reference
       """)
   void aBadFileGivesOneMessageNamingTheKey(String description, String yaml, String expected) {
     assertThatThrownBy(() -> OperatorConfig.parse(yaml, "config.yaml"))

@@ -39,6 +39,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.inginious.grading.config.OperatorConfig;
+import org.inginious.grading.config.PrePullConfig;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -60,13 +61,16 @@ class HelmChartTest {
           "networkpolicies",
           "jobs",
           "pods",
-          "secrets");
+          "secrets",
+          "daemonsets",
+          "events");
 
   static Stream<Arguments> variations() {
     return Stream.of(
         Arguments.of("default values", Map.of()),
         Arguments.of("crun as default runtime", values("defaultRuntime", "crun")),
         Arguments.of("user namespaces off", values("grading.userNamespaces", false)),
+        Arguments.of("pre-pull off", values("prePull.enabled", false)),
         Arguments.of("watchNamespaces [a, b]", values("watchNamespaces", List.of("a", "b"))),
         Arguments.of("two replicas", values("replicaCount", 2)),
         Arguments.of("metrics off", values("metrics.enabled", false)),
@@ -250,7 +254,7 @@ class HelmChartTest {
     void configMapHoldsTheOperatorConfiguration() {
       Map<String, Object> config = operatorConfig(objects);
 
-      assertThat(config).containsOnlyKeys("defaultRuntime", "runtimes", "builds", "grading");
+      assertThat(config).containsOnlyKeys("defaultRuntime", "runtimes", "builds", "grading", "prePull");
       assertThat(map(config.get("grading"))).containsExactlyEntriesOf(Map.of("userNamespaces", true));
       assertThat(config).containsEntry("defaultRuntime", "runc");
       Map<String, Map<String, Object>> runtimes = map(config.get("runtimes"));
@@ -274,6 +278,13 @@ class HelmChartTest {
       assertThat(builds).containsEntry("successfulHistory", 3).containsEntry("failedHistory", 3);
       assertThat(map(builds.get("jib")))
           .containsEntry("maxConcurrent", 2).containsEntry("cacheDir", "/var/cache/jib");
+      // pinned by digest, and the same as the operator's defaults
+      assertThat(map(config.get("prePull"))).containsExactlyInAnyOrderEntriesOf(Map.of(
+          "enabled", true,
+          "pauseImage", PrePullConfig.DEFAULT_PAUSE_IMAGE,
+          "helperImage", PrePullConfig.DEFAULT_HELPER_IMAGE));
+      assertThat(List.of(PrePullConfig.DEFAULT_PAUSE_IMAGE, PrePullConfig.DEFAULT_HELPER_IMAGE))
+          .allSatisfy(image -> assertThat(image).matches("[^@\\s]+:[\\w.-]+@sha256:[0-9a-f]{64}"));
     }
 
     @Test
@@ -302,7 +313,12 @@ class HelmChartTest {
                       Set.of("list", "watch", "create", "update", "delete")),
                   Map.entry("batch/jobs", Set.of("get", "list", "watch", "create", "delete")),
                   Map.entry("/pods", Set.of("list", "watch")),
-                  Map.entry("/secrets", Set.of("get"))));
+                  Map.entry("/secrets", Set.of("get")),
+                  Map.entry(
+                      "apps/daemonsets",
+                      Set.of("get", "list", "watch", "create", "update", "patch", "delete")),
+                  Map.entry("/events", Set.of("create", "patch")),
+                  Map.entry("events.k8s.io/events", Set.of("create", "patch"))));
       assertThat(verbsByResource(clusterRole(objects, FULLNAME + "-cluster").getRules()))
           .containsExactlyInAnyOrderEntriesOf(
               Map.of(
@@ -375,6 +391,32 @@ class HelmChartTest {
         .as("the operator reads what the chart writes").isFalse();
     assertThat(OperatorConfig.parse(all(render(), ConfigMap.class).get(0).getData().get("config.yaml"), "config.yaml")
         .grading().userNamespaces()).as("on by default").isTrue();
+  }
+
+  @Test
+  void prePullComesFromValues() {
+    List<HasMetadata> objects = render(values(
+        "prePull.enabled", false,
+        "prePull.helperImage", "mirror.example.edu/library/busybox:1.37.0-musl"));
+
+    assertThat(map(operatorConfig(objects).get("prePull")))
+        .containsEntry("enabled", false)
+        .containsEntry("helperImage", "mirror.example.edu/library/busybox:1.37.0-musl")
+        .containsEntry("pauseImage", PrePullConfig.DEFAULT_PAUSE_IMAGE);
+    String configYaml = all(objects, ConfigMap.class).get(0).getData().get("config.yaml");
+    PrePullConfig read = OperatorConfig.parse(configYaml, "config.yaml").prePull();
+    assertThat(read).as("the operator reads what the chart writes")
+        .isEqualTo(new PrePullConfig(false, PrePullConfig.DEFAULT_PAUSE_IMAGE, "mirror.example.edu/library/busybox:1.37.0-musl"));
+    assertThat(OperatorConfig.parse(all(render(), ConfigMap.class).get(0).getData().get("config.yaml"), "config.yaml")
+        .prePull()).as("defaults").isEqualTo(PrePullConfig.defaults());
+  }
+
+  @Test
+  void prePullValuesAreChecked() {
+    assertThatThrownBy(() -> render(values("prePull.enabled", "yes"))).hasMessageContaining("enabled");
+    assertThatThrownBy(() -> render(values("prePull.pauseImage", ""))).hasMessageContaining("pauseImage");
+    assertThatThrownBy(() -> render(values("prePull.helperImage", " "))).hasMessageContaining("helperImage");
+    assertThatThrownBy(() -> render(values("prePull.resources", Map.of()))).hasMessageContaining("resources");
   }
 
   @Test
