@@ -5,7 +5,8 @@
 --
 --   Progressing  no status yet; status.observedGeneration behind metadata.generation;
 --                Reconciling=True; phase Pending or Building
---   Degraded     Stalled=True; Ready=False with phase Failed
+--   Degraded     Stalled=True; Ready=False with phase Failed; Schedulable=False (no Ready node
+--                can run its pods: the message says what the nodes lack)
 --   Healthy      Ready=True and status.observedGeneration == metadata.generation
 --
 -- The message is the Ready condition's "reason: message".
@@ -57,6 +58,7 @@ local phase = status.phase
 local ready = findCondition(status, "Ready")
 local stalled = findCondition(status, "Stalled")
 local reconciling = findCondition(status, "Reconciling")
+local schedulable = findCondition(status, "Schedulable")
 local message = describe(ready)
   or describe(stalled)
   or describe(reconciling)
@@ -77,6 +79,13 @@ if generation ~= nil and (observed == nil or observed ~= generation) then
     hs.message = "Waiting for the operator to observe generation " .. tostring(generation)
       .. " (status is for generation " .. tostring(observed) .. ")"
   end
+  return hs
+end
+
+-- Placed, yet no node can run it: the nodes' message, not Ready's "PodTemplate ... runs ...".
+if isTrue(ready) and schedulable ~= nil and schedulable.status == "False" then
+  hs.status = "Degraded"
+  hs.message = describe(schedulable)
   return hs
 end
 

@@ -40,16 +40,15 @@ Namespaced kinds, granted in every watched namespace (a Role per namespace), or 
 - apiGroups: [""]
   resources: ["pods"]
   verbs: ["list", "watch"]
-# Pre-pull DaemonSets, one per placement in a namespace, shared by its environments: watched, created,
-# updated (read back on a conflict) and deleted with their last environment.
+# Pre-pull DaemonSets, one per placement in a namespace, shared by its environments: watched,
+# created, updated (with their resourceVersion: environments write their own entry) and deleted
+# with their last environment.
 - apiGroups: ["apps"]
   resources: ["daemonsets"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
-# Events about the environments, in their namespaces (both Event APIs).
+  verbs: ["list", "watch", "create", "update", "delete"]
+# Events about the environments (build started, succeeded, failed...): created, and their count
+# patched when the same event repeats.
 - apiGroups: [""]
-  resources: ["events"]
-  verbs: ["create", "patch"]
-- apiGroups: ["events.k8s.io"]
   resources: ["events"]
   verbs: ["create", "patch"]
 # Registry credentials (image.pushSecretRef / pullSecretRef): read one by name when needed, never listed.
@@ -67,6 +66,11 @@ Cluster-scoped kinds: always a ClusterRole.
 - apiGroups: ["node.k8s.io"]
   resources: ["runtimeclasses"]
   verbs: ["list", "watch", "create", "update", "delete"]
+# Nodes: watched (labels, taints, allocatable GPUs, readiness) to tell whether any node can run an
+# environment's pods, and which nodes its pre-pull pods belong on. Never written.
+- apiGroups: [""]
+  resources: ["nodes"]
+  verbs: ["list", "watch"]
 {{- end }}
 
 {{/*

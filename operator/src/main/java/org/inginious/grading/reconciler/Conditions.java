@@ -17,6 +17,10 @@ public final class Conditions {
   public static final String RECONCILING = "Reconciling";
   /** kstatus: the controller cannot make progress without a person. */
   public static final String STALLED = "Stalled";
+  /** Some Ready node can run the grading pods; kept apart from Ready, which is about image and placement. */
+  public static final String SCHEDULABLE = "Schedulable";
+  /** Every node that can run the grading pods holds the current image (pre-pull). */
+  public static final String PULLED = "Pulled";
 
   private Conditions() {}
 

@@ -28,7 +28,10 @@ public final class DesiredStateMatcher {
       "terminationMessagePolicy", Set.of("File"),
       // IfNotPresent for images by digest or tag, Always for :latest and untagged ones
       "imagePullPolicy", Set.of("IfNotPresent", "Always"),
-      "protocol", Set.of("TCP"));
+      "protocol", Set.of("TCP"),
+      // DaemonSets (pre-pull)
+      "revisionHistoryLimit", Set.of("10"),
+      "restartPolicy", Set.of("Always"));
 
   private DesiredStateMatcher() {}
 

@@ -2,7 +2,9 @@ package org.inginious.grading.reconciler;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.PodTemplate;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
@@ -17,12 +19,20 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.build.kaniko.KanikoJobs;
 import org.inginious.grading.placement.Labels;
+import org.inginious.grading.placement.nodes.NodeEligibility;
+import org.inginious.grading.placement.nodes.NodeFacts;
+import org.inginious.grading.placement.nodes.PlacementRequirements;
+import org.inginious.grading.placement.nodes.SlimNodeStore;
+import org.inginious.grading.placement.prepull.PrePullDaemonSets;
 
 /**
  * What wakes an environment, in one place: the informers of what it reads and owns, the indexes on
@@ -38,6 +48,8 @@ final class EnvironmentEventSources {
   private static final String ENVIRONMENT_NAME_INDEX = "environmentName";
   /** The namespace of every environment that waits for its environmentName to be free. */
   private static final String NAME_CONFLICT_INDEX = "environmentNameConflict";
+  /** Every environment whose Schedulable condition is False (key ""): any node change may help it. */
+  private static final String UNSCHEDULABLE_INDEX = "unschedulable";
 
   final InformerEventSource<ConfigMap, GradingEnvironment> configMaps;
   final InformerEventSource<PodTemplate, GradingEnvironment> podTemplates;
@@ -45,6 +57,11 @@ final class EnvironmentEventSources {
   final InformerEventSource<RuntimeClass, GradingEnvironment> runtimeClasses;
   final InformerEventSource<Job, GradingEnvironment> buildJobs;
   final InformerEventSource<Pod, GradingEnvironment> buildPods;
+  final InformerEventSource<Node, GradingEnvironment> nodes;
+  final InformerEventSource<DaemonSet, GradingEnvironment> prePullDaemonSets;
+  /** What each node meant at its last event that mattered: the "before" of the next one. */
+  private final Map<String, NodeFacts> knownNodes = new ConcurrentHashMap<>();
+  private final Function<GradingEnvironment, Optional<PlacementRequirements>> requirements;
   private final IndexerResourceCache<GradingEnvironment> environments;
   private final SimpleInboundEventSource<GradingEnvironment> relatedEnvironments =
       new SimpleInboundEventSource<>("related-environments");
@@ -52,10 +69,16 @@ final class EnvironmentEventSources {
 
   /**
    * @param runtimeClassName the RuntimeClass an environment resolves to ("" when it resolves to none)
+   * @param requirements what a node must offer to run an environment's pods (empty: not known yet)
    */
   EnvironmentEventSources(EventSourceContext<GradingEnvironment> context,
-      SimpleInboundEventSource<GradingEnvironment> buildCompletions, Function<GradingEnvironment, String> runtimeClassName) {
+      SimpleInboundEventSource<GradingEnvironment> buildCompletions, Function<GradingEnvironment, String> runtimeClassName,
+      Function<GradingEnvironment, Optional<PlacementRequirements>> requirements) {
     this.environments = context.getPrimaryCache();
+    this.requirements = requirements;
+    environments.addIndexer(UNSCHEDULABLE_INDEX, env -> env.getStatus() != null && Conditions
+        .find(env.getStatus().conditions, Conditions.SCHEDULABLE).map(c -> "False".equals(c.getStatus())).orElse(false)
+        ? List.of("") : List.of());
     environments.addIndexer(RUNTIME_CLASS_INDEX, env -> List.of(runtimeClassName.apply(env)));
     environments.addIndexer(CONFIG_MAP_INDEX, EnvironmentEventSources::referencedConfigMaps);
     environments.addIndexer(BASE_INDEX, EnvironmentEventSources::baseEnvironmentKey);
@@ -100,8 +123,24 @@ final class EnvironmentEventSources {
             .withLabelSelector(KanikoJobs.SELECTOR)
             .withSecondaryToPrimaryMapper(EnvironmentEventSources::buildOf)
             .build(), context);
-    all = List.of(configMaps, podTemplates, networkPolicies, runtimeClasses, buildJobs, buildPods, buildCompletions,
-        relatedEnvironments);
+    // Nodes, slimmed before they are cached (status.images alone is kilobytes a node); a heartbeat
+    // changes nothing that matters and wakes nobody.
+    nodes = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(Node.class, GradingEnvironment.class)
+            .withName("nodes")
+            .withWatchAllNamespaces()
+            .withItemStore(new SlimNodeStore())
+            .withOnUpdateFilter((after, before) -> !NodeFacts.of(after).equals(NodeFacts.of(before)))
+            .withSecondaryToPrimaryMapper(this::environmentsAffectedBy)
+            .build(), context);
+    prePullDaemonSets = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(DaemonSet.class, GradingEnvironment.class)
+            .withName("prepull-daemonsets")
+            .withLabelSelector(PrePullDaemonSets.SELECTOR)
+            .withSecondaryToPrimaryMapper(EnvironmentEventSources::owners)
+            .build(), context);
+    all = List.of(configMaps, podTemplates, networkPolicies, runtimeClasses, buildJobs, buildPods, nodes, prePullDaemonSets,
+        buildCompletions, relatedEnvironments);
   }
 
   List<EventSource<?, GradingEnvironment>> all() {
@@ -122,6 +161,31 @@ final class EnvironmentEventSources {
     related.addAll(byIndex(NAME_CONFLICT_INDEX, changed.getMetadata().getNamespace()));
     related.remove(ResourceID.fromResource(changed));
     related.forEach(relatedEnvironments::propagateEvent);
+  }
+
+  /** Every node as far as eligibility goes. */
+  List<NodeFacts> nodeFacts() {
+    return nodes.list().map(NodeFacts::of).toList();
+  }
+
+  /**
+   * A node joined, left or changed what matters (labels, taints, cordon, GPUs, readiness): the
+   * environments for which this node's verdict changed, and those no node can run yet (their
+   * message names what the nodes lack). Not every environment on every node event.
+   */
+  private Set<ResourceID> environmentsAffectedBy(Node node) {
+    String name = node.getMetadata().getName();
+    // a deleted node is gone from the cache by the time its event is handled
+    NodeFacts after = nodes.get(new ResourceID(name)).isPresent() ? NodeFacts.of(node) : null;
+    NodeFacts before = after == null ? knownNodes.remove(name) : knownNodes.put(name, after);
+    if (Objects.equals(before, after)) {
+      return Set.of();
+    }
+    Set<ResourceID> affected = new HashSet<>(byIndex(UNSCHEDULABLE_INDEX, ""));
+    environments.list()
+        .filter(env -> requirements.apply(env).map(r -> NodeEligibility.verdictChanged(r, before, after)).orElse(false))
+        .forEach(env -> affected.add(ResourceID.fromResource(env)));
+    return affected;
   }
 
   /** Every environment with this environmentName in its namespace, the given one included. */

@@ -33,6 +33,10 @@ import org.inginious.grading.placement.NodeSelectorConflicts;
 import org.inginious.grading.placement.ResolvedRuntime;
 import org.inginious.grading.placement.RuntimeClassManager;
 import org.inginious.grading.placement.RuntimeClasses;
+import org.inginious.grading.placement.nodes.NodeEligibility;
+import org.inginious.grading.placement.nodes.NodeFacts;
+import org.inginious.grading.placement.nodes.PlacementRequirements;
+import org.inginious.grading.placement.prepull.PlacementGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +68,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
   private final EnvironmentEvents events;
   private EnvironmentEventSources sources;
   private InformerClusterView clusterView;
+  private PrePulls prePulls;
 
   /**
    * @param buildCompletions where finished in-process builds announce themselves (an event for the
@@ -81,8 +86,9 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
 
   @Override
   public List<EventSource<?, GradingEnvironment>> prepareEventSources(EventSourceContext<GradingEnvironment> context) {
-    sources = new EnvironmentEventSources(context, buildCompletions, this::runtimeClassNameOf);
+    sources = new EnvironmentEventSources(context, buildCompletions, this::runtimeClassNameOf, this::requirementsOf);
     clusterView = new InformerClusterView(context.getPrimaryCache(), sources);
+    prePulls = new PrePulls(sources.prePullDaemonSets, config.prePull());
     return sources.all();
   }
 
@@ -91,6 +97,19 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
       return ResolvedRuntime.resolve(environment.getSpec() == null ? null : environment.getSpec().grading, config).runtimeClassName();
     } catch (RuntimeException e) {
       return "";
+    }
+  }
+
+  /** What a node must offer to run the environment's pods, once its RuntimeClass is known. */
+  private Optional<PlacementRequirements> requirementsOf(GradingEnvironment environment) {
+    try {
+      GradingSpec grading = environment.getSpec() == null ? null : environment.getSpec().grading;
+      ResolvedRuntime runtime = ResolvedRuntime.resolve(grading, config);
+      return sources.runtimeClasses.get(new ResourceID(runtime.runtimeClassName()))
+          .or(() -> runtime.managed() ? Optional.of(RuntimeClasses.desired(runtime.config())) : Optional.empty())
+          .map(runtimeClass -> PlacementRequirements.of(grading, runtimeClass));
+    } catch (RuntimeException e) {
+      return Optional.empty();
     }
   }
 
@@ -252,6 +271,23 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
     status.placed(true, Reasons.PLACED, "PodTemplate " + status.status().podTemplate + " runs " + image
         + " with RuntimeClass " + runtime.runtimeClassName());
     status.ready();
+    PlacementRequirements requirements = PlacementRequirements.of(grading, runtimeClass);
+    List<NodeFacts> nodes = sources.nodeFacts();
+    status.schedulable(NodeEligibility.evaluate(requirements, nodes));
+    prePull(environment, image, status, context, PlacementGroup.of(grading, runtime, runtimeClass),
+        nodes.stream().filter(node -> NodeEligibility.eligibleOn(requirements, node)).map(NodeFacts::name).sorted().toList());
+  }
+
+  /** The current image kept pulled on the nodes that can run it, unless the spec or the configuration turns it off. */
+  private void prePull(GradingEnvironment environment, String image, StatusWriter status, Context<GradingEnvironment> context,
+      PlacementGroup group, List<String> eligibleNodes) {
+    GradingSpec grading = environment.getSpec().grading == null ? new GradingSpec() : environment.getSpec().grading;
+    if (!grading.prePullOr(config.prePull().isEnabled())) {
+      prePulls.leave(context, environment);
+      status.noPrePull();
+      return;
+    }
+    status.pulled(prePulls.keep(context, environment, group, image, eligibleNodes));
   }
 
   /**
@@ -273,6 +309,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
     imageSources.forget(environment, clusterView);
     OwnedObjects.deleteOwned(context, sources.podTemplates, GradingPodTemplates.name(environment), environment);
     OwnedObjects.deleteOwned(context, sources.networkPolicies, GradingNetworkPolicies.name(environment), environment);
+    prePulls.leave(context, environment);
     sources.wakeRelatedTo(environment);
   }
 

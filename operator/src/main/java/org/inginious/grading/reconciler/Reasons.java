@@ -13,5 +13,10 @@ public final class Reasons {
   /** Another, older environment of the namespace has the same environmentName and keeps it. */
   public static final String ENVIRONMENT_NAME_CONFLICT = "EnvironmentNameConflict";
 
+  /** Pulled=True: every node that can run the grading pods has the current image. */
+  public static final String IMAGE_PULLED = "ImagePulled";
+  /** Pulled=False: the pre-pull DaemonSet is still pulling the current image somewhere. */
+  public static final String PULLING = "Pulling";
+
   private Reasons() {}
 }

@@ -3,7 +3,11 @@ package org.inginious.grading.reconciler;
 import java.time.Instant;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.GradingEnvironmentStatus;
+import org.inginious.grading.api.NodesStatus;
 import org.inginious.grading.api.Phase;
+import org.inginious.grading.api.PrePullStatus;
+import org.inginious.grading.placement.nodes.NodeEligibility;
+import org.inginious.grading.placement.prepull.PrePullProgress;
 
 /** Status changes for one reconcile; conditions keep their lastTransitionTime unless they flip. */
 final class StatusWriter {
@@ -65,6 +69,30 @@ final class StatusWriter {
     set(Conditions.READY, false, reason, message);
     set(Conditions.RECONCILING, false, reason, "");
     set(Conditions.STALLED, true, reason, message);
+  }
+
+  /**
+   * Condition Schedulable and status.nodes. False also sets Stalled, so kstatus (Flux) reports the
+   * environment Failed and Argo CD Degraded, while Ready stays about the image and placement.
+   */
+  void schedulable(NodeEligibility.Eligibility eligibility) {
+    status.nodes = new NodesStatus(eligibility.eligible(), eligibility.ready());
+    set(Conditions.SCHEDULABLE, eligibility.schedulable(), eligibility.reason(), eligibility.message());
+    if (!eligibility.schedulable()) {
+      set(Conditions.STALLED, true, eligibility.reason(), eligibility.message());
+    }
+  }
+
+  /** Condition Pulled and status.prePull: has every node that can run the pods got the current image? */
+  void pulled(PrePullProgress progress) {
+    status.prePull = new PrePullStatus(progress.desired(), progress.pulled());
+    set(Conditions.PULLED, progress.complete(), progress.complete() ? Reasons.IMAGE_PULLED : Reasons.PULLING,
+        "current image on " + progress.pulled() + " of " + progress.desired() + " nodes");
+  }
+
+  void noPrePull() {
+    status.prePull = null;
+    status.conditions.removeIf(c -> Conditions.PULLED.equals(c.getType()));
   }
 
   /** When the current run of transient failures began: the Reconciling condition's transition. */

@@ -121,6 +121,33 @@ class ArgoHealthCheckTest {
   }
 
   @Test
+  void degradedWhenNoNodeCanRunIt() {
+    Health health = check(environment(2, """
+        observedGeneration: 2
+        phase: Ready
+        conditions:
+          - {type: Ready, status: "True", reason: Placed, message: "php placed"}
+          - {type: Stalled, status: "True", reason: NoEligibleNodes, message: "no node has nvidia.com/mig-1g.10gb >= 2"}
+          - {type: Schedulable, status: "False", reason: NoEligibleNodes, message: "no node has nvidia.com/mig-1g.10gb >= 2"}
+        """));
+
+    assertThat(health).isEqualTo(new Health("Degraded", "NoEligibleNodes: no node has nvidia.com/mig-1g.10gb >= 2"));
+  }
+
+  @Test
+  void healthyWhenSchedulable() {
+    Health health = check(environment(2, """
+        observedGeneration: 2
+        phase: Ready
+        conditions:
+          - {type: Ready, status: "True", reason: Placed, message: "php placed"}
+          - {type: Schedulable, status: "True", reason: EligibleNodes, message: "3 nodes can run it, 3 Ready"}
+        """));
+
+    assertThat(health).isEqualTo(new Health("Healthy", "Placed: php placed"));
+  }
+
+  @Test
   void progressingWhileReconcilingAReadyEnvironment() {
     Health health = check(environment(3, """
         observedGeneration: 3

@@ -316,14 +316,15 @@ class HelmChartTest {
                   Map.entry("/secrets", Set.of("get")),
                   Map.entry(
                       "apps/daemonsets",
-                      Set.of("get", "list", "watch", "create", "update", "patch", "delete")),
-                  Map.entry("/events", Set.of("create", "patch")),
-                  Map.entry("events.k8s.io/events", Set.of("create", "patch"))));
+                      Set.of("list", "watch", "create", "update", "delete")),
+                  Map.entry("/events", Set.of("create", "patch"))));
       assertThat(verbsByResource(clusterRole(objects, FULLNAME + "-cluster").getRules()))
           .containsExactlyInAnyOrderEntriesOf(
               Map.of(
                   "node.k8s.io/runtimeclasses",
-                  Set.of("list", "watch", "create", "update", "delete")));
+                  Set.of("list", "watch", "create", "update", "delete"),
+                  "/nodes",
+                  Set.of("list", "watch")));
       Role leases = role(objects, FULLNAME + "-leader-election", NAMESPACE);
       assertThat(verbsByResource(leases.getRules()))
           .containsExactlyInAnyOrderEntriesOf(
@@ -441,9 +442,9 @@ class HelmChartTest {
         .extracting(r -> r.getMetadata().getNamespace() + "/" + r.getMetadata().getName())
         .containsExactlyInAnyOrder("a/" + FULLNAME, "b/" + FULLNAME, NAMESPACE + "/" + FULLNAME + "-leader-election");
     assertThat(all(objects, ClusterRole.class))
-        .as("only RuntimeClasses are cluster-wide")
+        .as("only cluster-scoped kinds are cluster-wide: RuntimeClasses and Nodes")
         .singleElement()
-        .satisfies(role -> assertThat(resources(role.getRules())).containsExactly("runtimeclasses"));
+        .satisfies(role -> assertThat(resources(role.getRules())).containsExactlyInAnyOrder("runtimeclasses", "nodes"));
     assertThat(all(objects, ClusterRoleBinding.class))
         .extracting(b -> b.getRoleRef().getName())
         .containsExactly(FULLNAME + "-cluster");

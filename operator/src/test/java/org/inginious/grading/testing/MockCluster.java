@@ -1,5 +1,6 @@
 package org.inginious.grading.testing;
 
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import org.inginious.grading.cli.EmbeddedCluster;
@@ -10,6 +11,14 @@ import org.inginious.grading.cli.EmbeddedCluster;
  */
 public final class MockCluster implements AutoCloseable {
   private final EmbeddedCluster cluster = new EmbeddedCluster();
+
+  /** With one Ready node, untainted and unlabelled, as a kubelet registers it: environments are schedulable. */
+  public MockCluster() {
+    cluster.client().resource(new NodeBuilder()
+        .withNewMetadata().withName("node-1").endMetadata()
+        .withNewStatus().addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus()
+        .build()).create();
+  }
 
   public KubernetesClient client() {
     return cluster.client();
