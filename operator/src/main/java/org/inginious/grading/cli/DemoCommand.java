@@ -5,8 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.NodeStatusBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplate;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClassBuilder;
@@ -23,12 +28,16 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.inginious.grading.api.GpuSpec;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.ImageSpec;
 import org.inginious.grading.api.Phase;
 import org.inginious.grading.config.OperatorConfig;
+import org.inginious.grading.placement.prepull.PrePullDaemonSets;
+import org.inginious.grading.placement.prepull.PrePullMember;
 import org.inginious.grading.build.registry.RegistryException;
 import org.inginious.grading.reconciler.GradingOperator;
 import org.inginious.grading.reconciler.Reasons;
@@ -127,6 +136,21 @@ public class DemoCommand implements Callable<Integer> {
       client.resource(new RuntimeClassBuilder().withNewMetadata().withName(name).endMetadata().withHandler(name).build()).create();
     }
     out.println("Created RuntimeClasses kata-qemu and nvidia, standing in for kata-deploy and the NVIDIA GPU operator");
+    // nodes as kubelets would register them: one plain, one with two GPUs (no MIG slices)
+    standInNode(client, "node-1", Map.of());
+    standInNode(client, "gpu-1", Map.of(GpuSpec.DEFAULT_RESOURCE_NAME, new Quantity("2")));
+    out.println("Registered nodes node-1 and gpu-1 (nvidia.com/gpu: 2), standing in for kubelets");
+  }
+
+  private static void standInNode(KubernetesClient client, String name, Map<String, Quantity> extended) {
+    Map<String, Quantity> allocatable = new TreeMap<>(Map.of("cpu", new Quantity("8"), "memory", new Quantity("32Gi"),
+        "pods", new Quantity("110")));
+    allocatable.putAll(extended);
+    Node node = client.resource(new NodeBuilder().withNewMetadata().withName(name)
+        .withLabels(Map.of("kubernetes.io/hostname", name, "kubernetes.io/os", "linux")).endMetadata().build()).create();
+    node.setStatus(new NodeStatusBuilder().withAllocatable(allocatable).withCapacity(allocatable)
+        .addNewCondition().withType("Ready").withStatus("True").withReason("KubeletReady").endCondition().build());
+    client.resource(node).updateStatus();
   }
 
   private int apply(KubernetesClient client, PrintWriter out) throws IOException {
@@ -206,14 +230,18 @@ public class DemoCommand implements Callable<Integer> {
         || c.getReason().equals(Reasons.RUNTIME_CLASS_MISSING)).orElse(false);
   }
 
-  private static java.util.Optional<Condition> ready(GradingEnvironment environment) {
-    return environment.getStatus() == null ? java.util.Optional.empty()
-        : environment.getStatus().conditions.stream().filter(c -> "Ready".equals(c.getType())).findFirst();
+  private static Optional<Condition> ready(GradingEnvironment environment) {
+    return condition(environment, "Ready");
+  }
+
+  private static Optional<Condition> condition(GradingEnvironment environment, String type) {
+    return environment.getStatus() == null ? Optional.empty()
+        : environment.getStatus().conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
   }
 
   private static void printTable(PrintWriter out, List<GradingEnvironment> environments) {
-    String format = "%-18s %-18s %-10s %-8s %-10s %-22s %s%n";
-    out.printf(format, "NAME", "ENVIRONMENT", "SOURCE", "PHASE", "RUNTIME", "IMAGE DIGEST", "REASON: MESSAGE");
+    String format = "%-18s %-18s %-10s %-8s %-10s %-22s %-6s %s%n";
+    out.printf(format, "NAME", "ENVIRONMENT", "SOURCE", "PHASE", "RUNTIME", "IMAGE DIGEST", "NODES", "REASON: MESSAGE");
     for (GradingEnvironment e : environments) {
       var build = e.getSpec().build;
       String source = build.prebuilt != null ? "prebuilt" : build.layers != null ? "layers" : "dockerfile";
@@ -223,7 +251,14 @@ public class DemoCommand implements Callable<Integer> {
       String reason = ready(e).map(c -> c.getReason() + ": " + c.getMessage()).orElse("-");
       out.printf(format, e.getMetadata().getName(), e.environmentName(), source,
           status == null || status.phase == null ? "-" : status.phase, status == null || status.runtimeClassName == null ? "-" : status.runtimeClassName,
-          digest, reason.length() > 160 ? reason.substring(0, 157) + "…" : reason);
+          digest, status == null || status.nodes == null ? "-" : status.nodes.ready + "/" + status.nodes.eligible,
+          reason.length() > 160 ? reason.substring(0, 157) + "…" : reason);
+    }
+    out.println();
+    out.println("Can a node run them? (condition Schedulable; NODES above is Ready/eligible)");
+    for (GradingEnvironment e : environments) {
+      condition(e, "Schedulable").ifPresent(c -> out.printf("  %-18s %-5s %s: %s%n", e.getMetadata().getName(),
+          c.getStatus(), c.getReason(), c.getMessage()));
     }
   }
 
@@ -241,6 +276,10 @@ public class DemoCommand implements Callable<Integer> {
     }
     out.println("NetworkPolicies: " + client.resources(NetworkPolicy.class).inNamespace(NAMESPACE).list().getItems().stream()
         .map(p -> p.getMetadata().getName()).toList());
+    out.println("Pre-pull DaemonSets (one per placement, an init container per environment image): "
+        + client.resources(DaemonSet.class).inNamespace(NAMESPACE).list().getItems().stream()
+            .map(d -> d.getMetadata().getName() + PrePullDaemonSets.members(d).stream().map(PrePullMember::name).toList())
+            .toList());
     out.println("RuntimeClasses: " + client.resources(RuntimeClass.class).list().getItems().stream()
         .map(r -> r.getMetadata().getName() + "(" + r.getHandler() + ")").toList());
     try (var files = Files.list(images)) {

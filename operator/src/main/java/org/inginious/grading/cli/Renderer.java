@@ -2,19 +2,28 @@ package org.inginious.grading.cli;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
+import io.fabric8.kubernetes.api.model.node.v1.RuntimeClassBuilder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Function;
 import org.inginious.grading.api.BaseSpec;
 import org.inginious.grading.api.GradingEnvironment;
+import org.inginious.grading.api.GradingSpec;
 import org.inginious.grading.build.ReconcileProblem;
 import org.inginious.grading.build.kaniko.DockerfilePlan;
 import org.inginious.grading.build.kaniko.KanikoJobs;
 import org.inginious.grading.config.OperatorConfig;
 import org.inginious.grading.placement.DesiredObjects;
+import org.inginious.grading.placement.prepull.PlacementGroup;
+import org.inginious.grading.placement.prepull.PrePullDaemonSets;
+import org.inginious.grading.placement.prepull.PrePullMember;
 import org.inginious.grading.placement.ResolvedRuntime;
 import org.inginious.grading.placement.RuntimeClasses;
 
@@ -46,9 +55,22 @@ public final class Renderer {
   static List<HasMetadata> render(List<GradingEnvironment> environments, List<ConfigMap> configMaps, OperatorConfig config,
       Function<GradingEnvironment, String> image) {
     List<HasMetadata> objects = new ArrayList<>(RuntimeClasses.desired(config));
+    Map<String, Map<PlacementGroup, List<PrePullMember>>> prePulls = new TreeMap<>();
     for (GradingEnvironment environment : environments) {
       ResolvedRuntime runtime = ResolvedRuntime.resolve(environment.getSpec().grading, config);
       DesiredObjects desired = DesiredObjects.of(environment, image.apply(environment), runtime);
+      GradingSpec grading = environment.getSpec().grading == null ? new GradingSpec() : environment.getSpec().grading;
+      if (grading.prePullOr(config.prePull().isEnabled())) {
+        try {
+          PlacementGroup group = PlacementGroup.of(grading, runtime, runtimeClassOf(runtime));
+          prePulls.computeIfAbsent(environment.getMetadata().getNamespace(), ns -> new LinkedHashMap<>())
+              .computeIfAbsent(group, g -> new ArrayList<>()).add(new PrePullMember(environment.getMetadata().getName(),
+                  Objects.requireNonNullElse(environment.getMetadata().getUid(), "<uid in the cluster>"),
+                  environment.getApiVersion(), environment.getKind(), image.apply(environment)));
+        } catch (IllegalArgumentException conflict) {
+          // a node selector at odds with the RuntimeClass: the operator reports it and places nothing
+        }
+      }
       String note = note(environment);
       if (environment.getSpec().build.dockerfile != null) {
         try {
@@ -71,7 +93,25 @@ public final class Renderer {
       desired.podTemplate().getMetadata().setAnnotations(Map.of(NOTE_ANNOTATION, note));
       objects.addAll(desired.all());
     }
+    prePulls.forEach((namespace, groups) -> groups.forEach((group, members) -> {
+      DaemonSet daemonSet = PrePullDaemonSets.render(namespace, group, members, List.of(), config.prePull());
+      if (group.hasGpus()) {
+        daemonSet.getMetadata().setAnnotations(withNote(daemonSet.getMetadata().getAnnotations(), "a GPU placement: in"
+            + " the cluster, node affinity lists the nodes with enough " + group.gpuResourceName() + "; offline, none"));
+      }
+      objects.add(daemonSet);
+    }));
     return objects;
+  }
+
+  /**
+   * The RuntimeClass as the operator writes it (managed), or as installers usually leave it: the
+   * installed class's scheduling is only known in the cluster.
+   */
+  private static RuntimeClass runtimeClassOf(ResolvedRuntime runtime) {
+    return runtime.managed() ? RuntimeClasses.desired(runtime.config())
+        : new RuntimeClassBuilder().withNewMetadata().withName(runtime.runtimeClassName()).endMetadata()
+            .withHandler(runtime.runtimeClassName()).build();
   }
 
   private static Map<String, String> withNote(Map<String, String> annotations, String note) {

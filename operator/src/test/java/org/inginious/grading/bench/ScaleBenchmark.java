@@ -194,11 +194,11 @@ public final class ScaleBenchmark {
         seconds(leading, firstStatusWrite));
   }
 
-  private static List<AuditLog.Request> nonLeaseWrites(List<AuditLog.Request> requests) {
+  static List<AuditLog.Request> nonLeaseWrites(List<AuditLog.Request> requests) {
     return requests.stream().filter(AuditLog.Request::isWrite).filter(r -> !r.resource().equals("leases")).toList();
   }
 
-  private static void awaitCondition(java.util.function.BooleanSupplier condition, Duration timeout) throws InterruptedException {
+  static void awaitCondition(java.util.function.BooleanSupplier condition, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
@@ -223,7 +223,7 @@ public final class ScaleBenchmark {
   }
 
   /** Heap used after a full GC and resident set size, in MiB. */
-  private static double[] memory(long pid) throws IOException, InterruptedException {
+  static double[] memory(long pid) throws IOException, InterruptedException {
     Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
     ControlPlane.run(new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run").redirectErrorStream(true));
     String heap = ControlPlane.run(new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.heap_info")
@@ -241,7 +241,7 @@ public final class ScaleBenchmark {
     return new double[] {heapMiB, rssMiB};
   }
 
-  private static double seconds(Instant from, Instant to) {
+  static double seconds(Instant from, Instant to) {
     return Duration.between(from, to).toMillis() / 1000.0;
   }
 

@@ -3,10 +3,12 @@ package org.inginious.grading.e2e;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -60,6 +62,12 @@ public final class KwokNodes {
   }
 
   private static void node(KubernetesClient admin, String name, Map<String, String> labels, Map<String, String> extended) {
+    node(admin, name, labels, extended, List.of());
+  }
+
+  /** A node kwok manages (made Ready by its stages), with these labels, extended resources and taints. */
+  static void node(KubernetesClient admin, String name, Map<String, String> labels, Map<String, String> extended,
+      List<Taint> taints) {
     Map<String, Quantity> capacity = new LinkedHashMap<>();
     capacity.put("cpu", new Quantity("8"));
     capacity.put("memory", new Quantity("32Gi"));
@@ -72,6 +80,7 @@ public final class KwokNodes {
     Node node = new NodeBuilder()
         .withNewMetadata().withName(name).withLabels(all)
         .withAnnotations(Map.of("node.alpha.kubernetes.io/ttl", "0", "kwok.x-k8s.io/node", "fake")).endMetadata()
+        .withNewSpec().withTaints(taints.isEmpty() ? null : taints).endSpec()
         .withNewStatus().withCapacity(capacity).withAllocatable(capacity).endStatus()
         .build();
     admin.resource(node).create();

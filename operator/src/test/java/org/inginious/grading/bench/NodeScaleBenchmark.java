@@ -1,0 +1,331 @@
+package org.inginious.grading.bench;
+
+import static org.inginious.grading.bench.ScaleBenchmark.awaitCondition;
+import static org.inginious.grading.bench.ScaleBenchmark.memory;
+import static org.inginious.grading.bench.ScaleBenchmark.nonLeaseWrites;
+import static org.inginious.grading.bench.ScaleBenchmark.seconds;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import org.inginious.grading.api.GradingEnvironment;
+import org.inginious.grading.api.Phase;
+import org.inginious.grading.e2e.AuditLog;
+import org.inginious.grading.e2e.ControlPlane;
+import org.inginious.grading.e2e.OperatorInstallation;
+import org.inginious.grading.e2e.OperatorProcess;
+import org.inginious.grading.placement.nodes.NodeFacts;
+import org.inginious.grading.testing.Environments;
+import org.inginious.grading.testing.LocalRegistry;
+import org.inginious.grading.testing.TestImages;
+
+/**
+ * Nodes at scale: N kwok nodes (kwok plays their kubelets, {@code e2e/kwok/stages.yaml}: a status
+ * heartbeat every 30 to 65 s per node) and M prebuilt environments in one namespace, half of them
+ * with a {@code spec.grading.nodeSelector} that every node matches; the operator as its own process
+ * ({@code -Xmx256m}, the chart's RBAC) on the end-to-end tier's real control plane. Prints:
+ * <ul>
+ *   <li>the reconciles the node heartbeats cause (target 0): node updates are counted by a watch of
+ *       this program while the operator's {@code reconciliations_started_total} is read before and
+ *       after, and the operator's writes in that window (audit log, Leases left out);
+ *   <li>a control, proving the counter counts: one node loses the label the selecting half selects,
+ *       which changes the verdict of exactly those environments (each reconciles once);
+ *   <li>the operator's heap after GC and RSS with the N nodes, and with none (the same environments,
+ *       the operator started before the nodes exist).
+ * </ul>
+ * Pre-pull is off for the environments ({@code spec.grading.prePull: false}): its DaemonSet would put
+ * a pod with an init container per environment on every node, another benchmark. A program, not a
+ * test:
+ *
+ * <pre>
+ * mvn -q -B package -DskipTests &amp;&amp; mvn -q -B -pl operator test-compile exec:java -Dexec.classpathScope=test \
+ *     -Dexec.mainClass=org.inginious.grading.bench.NodeScaleBenchmark -Dexec.args="1000 1000 100 70 true"
+ * </pre>
+ * Arguments: nodes (1000), environments (1000), heartbeats to observe at least (100), the heartbeat
+ * window's least length in seconds (70: every node beats at least once), whether to measure the
+ * operator without nodes first (true). Needs what the tests need ({@code e2e/setup.sh}).
+ */
+public final class NodeScaleBenchmark {
+  static final String NAMESPACE = "node-bench";
+  static final String POOL_LABEL = "bench.grading.inginious.org/pool";
+  static final String IMAGE = "inginious/env-bench-0";
+  static final Set<String> READINESS_TAINTS = Set.of("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable");
+
+  public static void main(String[] args) throws Exception {
+    int nodeCount = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
+    int environmentCount = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
+    int heartbeatTarget = args.length > 2 ? Integer.parseInt(args[2]) : 100;
+    Duration leastWindow = Duration.ofSeconds(args.length > 3 ? Long.parseLong(args[3]) : 70);
+    boolean withoutNodesFirst = args.length <= 4 || Boolean.parseBoolean(args[4]);
+    int selecting = (environmentCount + 1) / 2; // the even ones
+    Instant began = Instant.now();
+
+    OperatorInstallation installation = OperatorInstallation.shared();
+    // The first leader of a cluster creates the managed RuntimeClasses: a one-off, kept out of the figures.
+    installation.start("node-bench-install").close();
+    KubernetesClient admin = installation.cluster().admin();
+    AuditLog audit = new AuditLog(installation.cluster().auditLog());
+    NodeUpdates updates = new NodeUpdates();
+    SharedIndexInformer<Node> nodes = admin.nodes().inform(updates);
+    double[] memoryWithoutNodes = null;
+    try (LocalRegistry registry = LocalRegistry.open()) {
+      TestImages.push(registry.host(), IMAGE, "v1", Map.of());
+      OperatorInstallation.namespace(admin, NAMESPACE, Map.of());
+      System.out.printf("== %d environments in %s (%d with nodeSelector %s=a), pre-pull off: creating them%n",
+          environmentCount, NAMESPACE, selecting, POOL_LABEL);
+      createEnvironments(admin, registry, environmentCount);
+      SharedIndexInformer<GradingEnvironment> environments =
+          admin.resources(GradingEnvironment.class).inNamespace(NAMESPACE).inform();
+
+      if (withoutNodesFirst) {
+        System.out.println("== the operator without nodes");
+        Instant start = Instant.now();
+        try (OperatorProcess operator = installation.start("node-bench-0-nodes")) {
+          awaitCondition(() -> readyWith(environments, 0, 0) >= environmentCount, Duration.ofMinutes(15));
+          System.out.printf("   all Ready (0 nodes) after %.1f s%n", seconds(start, Instant.now()));
+          settle(operator);
+          memoryWithoutNodes = memory(operator.pid());
+          System.out.printf("   heap after GC %.1f MiB, RSS %.0f MiB%n", memoryWithoutNodes[0], memoryWithoutNodes[1]);
+        }
+      }
+
+      System.out.printf("== %d kwok nodes: creating them with the operator stopped%n", nodeCount);
+      Instant nodesStart = Instant.now();
+      createNodes(admin, nodeCount);
+      awaitCondition(() -> settledNodes(nodes) >= nodeCount, Duration.ofMinutes(15));
+      System.out.printf("   all Ready after %.1f s%n", seconds(nodesStart, Instant.now()));
+
+      System.out.println("== the operator with the nodes");
+      Instant start = Instant.now();
+      OperatorProcess operator = installation.start("node-bench-a");
+      try {
+        awaitCondition(() -> readyWith(environments, nodeCount, nodeCount) >= environmentCount, Duration.ofMinutes(15));
+        System.out.printf("   all Ready with %d eligible Ready nodes after %.1f s%n", nodeCount, seconds(start, Instant.now()));
+        settle(operator);
+
+        System.out.printf("== heartbeats: at least %d and at least %d s%n", heartbeatTarget, leastWindow.toSeconds());
+        long auditMark = audit.mark();
+        long reconcilesBefore = operator.reconcilesStarted(NAMESPACE);
+        Instant windowStart = Instant.now();
+        updates.start();
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        while ((updates.heartbeats.get() < heartbeatTarget
+            || Duration.between(windowStart, Instant.now()).compareTo(leastWindow) < 0) && System.nanoTime() < deadline) {
+          Thread.sleep(500);
+        }
+        Thread.sleep(5000); // what the last heartbeats would have woken has started by now
+        long reconcilesCaused = operator.reconcilesStarted(NAMESPACE) - reconcilesBefore;
+        updates.stop();
+        double window = seconds(windowStart, Instant.now());
+        Thread.sleep(2000); // the last writes, if any, reach the audit log
+        List<AuditLog.Request> writes = nonLeaseWrites(audit.requestsSince(auditMark));
+        long heartbeats = updates.heartbeats.get();
+        System.out.printf("   node heartbeats observed: %d from %d of %d nodes in %.1f s (%.1f/s)%n", heartbeats,
+            updates.beating.size(), nodeCount, window, heartbeats / window);
+        System.out.printf("   other node changes (labels, taints, cordon, readiness, extended resources): %d%s%n",
+            updates.others.get(), updates.examples.isEmpty() ? "" : ", e.g. " + updates.examples);
+        System.out.printf("   reconciles caused: %d (target 0)%n", reconcilesCaused);
+        System.out.printf("   operator writes in the window (Leases aside): %d%s%n", writes.size(),
+            writes.isEmpty() ? "" : ", e.g. " + writes.subList(0, Math.min(5, writes.size())));
+        double[] memoryWithNodes = memory(operator.pid());
+        System.out.printf("   heap after GC %.1f MiB, RSS %.0f MiB%n", memoryWithNodes[0], memoryWithNodes[1]);
+
+        String relabelled = nodeName(0);
+        System.out.printf("== control: %s=b on %s, which the %d selecting environments then cannot use%n", POOL_LABEL,
+            relabelled, selecting);
+        long controlBefore = operator.reconcilesStarted(NAMESPACE);
+        admin.nodes().withName(relabelled).edit(node -> new NodeBuilder(node)
+            .editMetadata().addToLabels(POOL_LABEL, "b").endMetadata().build());
+        Instant relabelledAt = Instant.now();
+        awaitCondition(() -> readyWith(environments, nodeCount - 1, nodeCount - 1) >= selecting, Duration.ofMinutes(5));
+        double controlSeconds = seconds(relabelledAt, Instant.now());
+        Thread.sleep(5000); // any further reconcile it causes starts by now
+        long controlCaused = operator.reconcilesStarted(NAMESPACE) - controlBefore;
+        System.out.printf("   reconciles caused: %d (expected %d: the selecting environments, once each);"
+            + " their status says %d nodes after %.1f s%n", controlCaused, selecting, nodeCount - 1, controlSeconds);
+
+        System.out.println();
+        String row = "%-58s %12s   %s%n";
+        System.out.printf("Nodes at scale: %d kwok nodes, %d environments in 1 namespace, operator -Xmx256m%n", nodeCount,
+            environmentCount);
+        System.out.printf(row, "", "figure", "target");
+        System.out.printf(row, "reconciles caused by " + heartbeats + " node heartbeats", reconcilesCaused, "0");
+        System.out.printf(row, "operator writes during those heartbeats (Leases aside)", writes.size(), "0");
+        System.out.printf(row, "reconciles caused by relabelling 1 node (control)", controlCaused,
+            selecting + " (the environments whose verdict changed)");
+        System.out.printf(row, "heap after GC with " + nodeCount + " nodes (MiB)", "%.1f".formatted(memoryWithNodes[0]),
+            "report (-Xmx256m)");
+        System.out.printf(row, "RSS with " + nodeCount + " nodes (MiB)", "%.0f".formatted(memoryWithNodes[1]), "report");
+        if (memoryWithoutNodes != null) {
+          System.out.printf(row, "heap after GC with 0 nodes (MiB)", "%.1f".formatted(memoryWithoutNodes[0]), "comparison");
+          System.out.printf(row, "RSS with 0 nodes (MiB)", "%.0f".formatted(memoryWithoutNodes[1]), "comparison");
+        }
+        System.out.printf("took %.0f s; operator log: %s%n", seconds(began, Instant.now()), operator.log());
+      } finally {
+        environments.close();
+        operator.close();
+      }
+    } finally {
+      nodes.close();
+    }
+    System.exit(0); // the control plane stops in a shutdown hook
+  }
+
+  static void createEnvironments(KubernetesClient admin, LocalRegistry registry, int count) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    List<Future<?>> creates = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      int index = i;
+      String selector = index % 2 == 0 ? "\n    nodeSelector: {\"" + POOL_LABEL + "\": a}" : "";
+      creates.add(pool.submit(() -> admin.resource(Environments.fromYaml("""
+          apiVersion: grading.inginious.org/v1alpha1
+          kind: GradingEnvironment
+          metadata: {name: env-%d, namespace: %s}
+          spec:
+            image: {insecure: true}
+            build: {prebuilt: {image: "%s/%s:v1"}}
+            grading:
+              prePull: false%s
+          """.formatted(index, NAMESPACE, registry.host(), IMAGE, selector))).create()));
+    }
+    for (Future<?> create : creates) {
+      create.get();
+    }
+    pool.shutdown();
+  }
+
+  /** As e2e/KwokNodes makes them: kwok's label, capacity, its annotations; all in pool a. */
+  static void createNodes(KubernetesClient admin, int count) throws Exception {
+    Map<String, Quantity> capacity = new LinkedHashMap<>();
+    capacity.put("cpu", new Quantity("8"));
+    capacity.put("memory", new Quantity("32Gi"));
+    capacity.put("ephemeral-storage", new Quantity("100Gi"));
+    capacity.put("pods", new Quantity("110"));
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    List<Future<?>> creates = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String name = nodeName(i);
+      Map<String, String> labels = new LinkedHashMap<>(ControlPlane.kwokLabels(Map.of(POOL_LABEL, "a")));
+      labels.put("kubernetes.io/hostname", name);
+      labels.put("kubernetes.io/os", "linux");
+      Node node = new NodeBuilder()
+          .withNewMetadata().withName(name).withLabels(labels)
+          .withAnnotations(Map.of("node.alpha.kubernetes.io/ttl", "0", "kwok.x-k8s.io/node", "fake")).endMetadata()
+          .withNewStatus().withCapacity(capacity).withAllocatable(capacity).endStatus()
+          .build();
+      creates.add(pool.submit(() -> admin.resource(node).create()));
+    }
+    for (Future<?> create : creates) {
+      create.get();
+    }
+    pool.shutdown();
+  }
+
+  static String nodeName(int index) {
+    return "bench-node-%04d".formatted(index);
+  }
+
+  /** Nodes that are Ready and no longer carry the node lifecycle controller's readiness taints. */
+  static long settledNodes(SharedIndexInformer<Node> nodes) {
+    return nodes.getStore().list().stream()
+        .filter(node -> "True".equals(readyStatus(node)))
+        .filter(node -> node.getSpec() == null || node.getSpec().getTaints() == null
+            || node.getSpec().getTaints().stream().noneMatch(t -> READINESS_TAINTS.contains(t.getKey())))
+        .count();
+  }
+
+  private static String readyStatus(Node node) {
+    return node.getStatus() == null || node.getStatus().getConditions() == null ? null
+        : node.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType()))
+            .map(c -> c.getStatus()).findFirst().orElse(null);
+  }
+
+  /** Environments that are Ready and whose status.nodes counts these eligible and Ready nodes. */
+  static long readyWith(SharedIndexInformer<GradingEnvironment> environments, int eligible, int ready) {
+    return environments.getStore().list().stream()
+        .filter(e -> e.getStatus() != null && e.getStatus().phase == Phase.Ready && e.getStatus().nodes != null)
+        .filter(e -> Objects.equals(e.getStatus().nodes.eligible, eligible) && Objects.equals(e.getStatus().nodes.ready, ready))
+        .count();
+  }
+
+  /** Until the operator's reconcile counter stood still for 15 s (at most 5 minutes). */
+  static void settle(OperatorProcess operator) throws InterruptedException {
+    Instant start = Instant.now();
+    long last = operator.reconcilesStarted(NAMESPACE);
+    int still = 0;
+    while (still < 3 && Duration.between(start, Instant.now()).toMinutes() < 5) {
+      Thread.sleep(5000);
+      long now = operator.reconcilesStarted(NAMESPACE);
+      still = now == last ? still + 1 : 0;
+      last = now;
+    }
+    System.out.printf("   settled: %d reconciles in all, none in the last %d s (waited %.1f s)%n", last, still * 5,
+        seconds(start, Instant.now()));
+  }
+
+  /**
+   * Node updates as this program's watch sees them: a heartbeat leaves the node's {@link NodeFacts}
+   * (what the operator's update filter compares) equal, any other change does not.
+   */
+  static final class NodeUpdates implements ResourceEventHandler<Node> {
+    final AtomicLong heartbeats = new AtomicLong();
+    final AtomicLong others = new AtomicLong();
+    final Set<String> beating = ConcurrentHashMap.newKeySet();
+    final List<String> examples = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile boolean counting;
+
+    void start() {
+      heartbeats.set(0);
+      others.set(0);
+      beating.clear();
+      examples.clear();
+      counting = true;
+    }
+
+    void stop() {
+      counting = false;
+    }
+
+    @Override
+    public void onAdd(Node node) {}
+
+    @Override
+    public void onUpdate(Node before, Node after) {
+      if (!counting || Objects.equals(before.getMetadata().getResourceVersion(), after.getMetadata().getResourceVersion())) {
+        return;
+      }
+      NodeFacts was = NodeFacts.of(before);
+      NodeFacts is = NodeFacts.of(after);
+      if (was.equals(is)) {
+        heartbeats.incrementAndGet();
+        beating.add(after.getMetadata().getName());
+      } else {
+        others.incrementAndGet();
+        if (examples.size() < 3) {
+          examples.add(was + " -> " + is);
+        }
+      }
+    }
+
+    @Override
+    public void onDelete(Node node, boolean deletedFinalStateUnknown) {}
+  }
+
+  private NodeScaleBenchmark() {}
+}
