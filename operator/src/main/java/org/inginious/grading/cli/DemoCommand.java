@@ -29,7 +29,7 @@ import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.ImageSpec;
 import org.inginious.grading.api.Phase;
 import org.inginious.grading.config.OperatorConfig;
-import org.inginious.grading.build.registry.RegistryException;
+import org.inginious.grading.image.registry.RegistryException;
 import org.inginious.grading.reconciler.GradingOperator;
 import org.inginious.grading.reconciler.Reasons;
 import picocli.CommandLine.Command;

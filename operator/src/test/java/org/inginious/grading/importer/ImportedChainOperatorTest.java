@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.Phase;
-import org.inginious.grading.build.LayersBuilds;
+import org.inginious.grading.image.layers.LayersBuilds;
 import org.inginious.grading.config.OperatorConfig;
 import org.inginious.grading.placement.Labels;
 import org.inginious.grading.reconciler.GradingOperator;

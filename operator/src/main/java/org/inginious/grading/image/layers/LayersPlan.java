@@ -1,0 +1,126 @@
+package org.inginious.grading.image.layers;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.inginious.grading.api.GradingEnvironment;
+import org.inginious.grading.api.LayerFiles;
+import org.inginious.grading.api.LayersBuild;
+import org.inginious.grading.image.common.BuildHash;
+import org.inginious.grading.image.common.ImageLabels;
+import org.inginious.grading.image.common.ReconcileProblem;
+import org.inginious.grading.image.layers.LayersBuildRequest.FileEntry;
+import org.inginious.grading.placement.GradingPodTemplates;
+
+/**
+ * Everything a `layers` build will put in the image, resolved (base digest, ConfigMap contents),
+ * and the hash of it. A pure function of its arguments, so `render` and the reconciler agree.
+ */
+public record LayersPlan(
+    String hash, String target, Optional<String> base, List<FileEntry> files, Map<String, String> env,
+    String workingDir, Map<String, String> labels, Duration timeout) {
+
+  /** Bumped when the way inputs become an image changes, so every environment rebuilds once. */
+  static final String BUILDER = "jib-core/0.28.1;layers-format=1";
+  public static final String CONFIG_MAP_MISSING = "ConfigMapMissing";
+  public static final String CONFIG_MAP_INVALID = "ConfigMapInvalid";
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
+
+  /**
+   * @param pinnedBase the base by digest, or empty for scratch
+   * @param configMaps the referenced ConfigMaps by name (absent ones are reported)
+   */
+  public static LayersPlan of(GradingEnvironment environment, Optional<String> pinnedBase, Map<String, ConfigMap> configMaps)
+      throws ReconcileProblem {
+    LayersBuild layers = environment.getSpec().build.layers;
+    List<FileEntry> files = files(environment, layers, configMaps);
+    Map<String, String> env = new TreeMap<>(layers.env == null ? Map.of() : layers.env);
+    if (environment.getSpec().grading != null && environment.getSpec().grading.gpu != null) {
+      // For Docker-based graders (INGInious' guide). The spec cannot name them (LayersBuild.env);
+      // grading pods ignore the image's NVIDIA_VISIBLE_DEVICES on a cluster set up as the README asks.
+      env.put(GradingPodTemplates.NVIDIA_VISIBLE_DEVICES, "all");
+      env.put(GradingPodTemplates.NVIDIA_DRIVER_CAPABILITIES, "compute,utility");
+    }
+    Map<String, String> labels = ImageLabels.forSpec(environment);
+    String repository = environment.getSpec().image.repository;
+
+    Map<String, Object> inputs = new LinkedHashMap<>();
+    inputs.put("builder", BUILDER);
+    inputs.put("repository", repository);
+    inputs.put("base", pinnedBase.orElse("scratch"));
+    inputs.put("files", files.stream().map(f -> Map.of("path", f.absolutePathInImage(), "mode", f.mode(), "sha256", sha256(f.content()))).toList());
+    inputs.put("env", env);
+    inputs.put("workingDir", layers.workingDir == null ? "" : layers.workingDir);
+    inputs.put("labels", labels);
+    String hash = BuildHash.of(inputs);
+    return new LayersPlan(hash, repository + ":" + BuildHash.tag(hash), pinnedBase, files, env, layers.workingDir, labels,
+        timeout(environment.getSpec().build.timeout));
+  }
+
+  private static List<FileEntry> files(GradingEnvironment environment, LayersBuild layers, Map<String, ConfigMap> configMaps)
+      throws ReconcileProblem {
+    List<FileEntry> files = new ArrayList<>();
+    List<LayerFiles> entries = layers.files == null ? List.of() : layers.files;
+    for (int i = 0; i < entries.size(); i++) {
+      LayerFiles entry = entries.get(i);
+      ConfigMap configMap = configMaps.get(entry.configMapRef.name);
+      if (configMap == null) {
+        throw new ReconcileProblem(CONFIG_MAP_MISSING, "spec.build.layers.files[" + i + "].configMapRef: ConfigMap "
+            + environment.getMetadata().getNamespace() + "/" + entry.configMapRef.name + " does not exist", false);
+      }
+      int mode = entry.mode == null ? 0644 : Integer.parseInt(entry.mode, 8);
+      String directory = entry.path.endsWith("/") ? entry.path : entry.path + "/";
+      Map<String, byte[]> contents = new TreeMap<>();
+      if (configMap.getData() != null) {
+        configMap.getData().forEach((key, value) -> contents.put(key, value.getBytes(StandardCharsets.UTF_8)));
+      }
+      if (configMap.getBinaryData() != null) {
+        for (var binary : configMap.getBinaryData().entrySet()) {
+          contents.put(binary.getKey(), binaryData(configMap, binary.getKey(), "spec.build.layers.files[" + i + "].configMapRef"));
+        }
+      }
+      contents.forEach((key, content) -> files.add(new FileEntry(directory + key, content, mode)));
+    }
+    return files;
+  }
+
+  /**
+   * A binaryData value as the API server decodes it (Go's base64 skips line breaks); a value it would
+   * not decode (a ConfigMap read offline by `render`) is a problem, not a crash.
+   */
+  public static byte[] binaryData(ConfigMap configMap, String key, String field) throws ReconcileProblem {
+    String value = configMap.getBinaryData().get(key);
+    try {
+      return Base64.getDecoder().decode(value == null ? "" : value.replace("\r", "").replace("\n", ""));
+    } catch (IllegalArgumentException e) {
+      throw new ReconcileProblem(CONFIG_MAP_INVALID, field + ": ConfigMap " + configMap.getMetadata().getNamespace() + "/"
+          + configMap.getMetadata().getName() + " has binaryData." + key + " that is not base64", false);
+    }
+  }
+
+  /** Kubernetes-style durations: 90s, 30m, 1h30m. */
+  public static Duration timeout(String text) {
+    if (text == null || text.isBlank()) {
+      return DEFAULT_TIMEOUT;
+    }
+    return Duration.parse("PT" + text.toUpperCase(java.util.Locale.ROOT));
+  }
+
+  private static String sha256(byte[] content) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
