@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.inginious.grading.api.BaseSpec;
 import org.inginious.grading.api.GradingEnvironment;
-import org.inginious.grading.image.common.ReconcileProblem;
+import org.inginious.grading.image.common.ImageProblem;
 import org.inginious.grading.image.dockerfile.DockerfilePlan;
 import org.inginious.grading.image.dockerfile.KanikoJobs;
 import org.inginious.grading.config.OperatorConfig;
@@ -56,7 +56,7 @@ public final class Renderer {
           job.getMetadata().setAnnotations(withNote(job.getMetadata().getAnnotations(), buildNote));
           objects.add(buildConfigMap);
           objects.add(job);
-        } catch (ReconcileProblem problem) {
+        } catch (ImageProblem problem) {
           note += "; the build Job is not shown: " + problem.getMessage();
         }
       }

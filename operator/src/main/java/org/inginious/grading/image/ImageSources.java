@@ -20,7 +20,7 @@ import org.inginious.grading.api.GradingEnvironmentStatus;
 import org.inginious.grading.api.Phase;
 import org.inginious.grading.image.common.BuildHash;
 import org.inginious.grading.image.common.ImageLookup;
-import org.inginious.grading.image.common.ReconcileProblem;
+import org.inginious.grading.image.common.ImageProblem;
 import org.inginious.grading.image.common.RegistrySecrets;
 import org.inginious.grading.image.layers.LayersBuildRequest;
 import org.inginious.grading.image.dockerfile.BuildProgress;
@@ -35,7 +35,7 @@ import org.inginious.grading.image.registry.ResolvedImage;
 /**
  * Where an environment's image comes from: a prebuilt image pinned by digest, or a build whose
  * inputs (base digest, ConfigMaps, spec) hash to a tag. Problems are thrown as
- * {@link ReconcileProblem}; everything else is an {@link Outcome} the reconciler records.
+ * {@link ImageProblem}; everything else is an {@link Outcome} the reconciler records.
  */
 public class ImageSources {
   public static final String BASE_NOT_FOUND = "BaseNotFound";
@@ -117,7 +117,7 @@ public class ImageSources {
     this.clock = clock;
   }
 
-  public Outcome obtain(GradingEnvironment environment, ClusterView cluster) throws ReconcileProblem {
+  public Outcome obtain(GradingEnvironment environment, ClusterView cluster) throws ImageProblem {
     if (environment.getSpec().build.prebuilt != null) {
       ResolvedImage image = prebuiltImages.resolve(environment);
       return new Available(image.pinnedReference(), null, "Resolved",
@@ -130,7 +130,7 @@ public class ImageSources {
     return dockerfile(environment, cluster);
   }
 
-  private Outcome layers(GradingEnvironment environment, ClusterView cluster) throws ReconcileProblem {
+  private Outcome layers(GradingEnvironment environment, ClusterView cluster) throws ImageProblem {
     Base base = base(environment, cluster);
     if (base.waiting() != null) {
       return base.waiting();
@@ -163,7 +163,7 @@ public class ImageSources {
         build(buildName, current.startTime(), null, BUILDING, "jib build running"));
   }
 
-  private Outcome dockerfile(GradingEnvironment environment, ClusterView cluster) throws ReconcileProblem {
+  private Outcome dockerfile(GradingEnvironment environment, ClusterView cluster) throws ImageProblem {
     Base base = base(environment, cluster);
     if (base.waiting() != null) {
       return base.waiting();
@@ -193,7 +193,7 @@ public class ImageSources {
         build(buildName, running.startTime(), null, BUILDING, running.message()));
   }
 
-  private LayersBuildRequest request(GradingEnvironment environment, LayersPlan plan) throws ReconcileProblem {
+  private LayersBuildRequest request(GradingEnvironment environment, LayersPlan plan) throws ImageProblem {
     boolean insecure = environment.getSpec().image.isInsecure();
     return new LayersBuildRequest(
         plan.base(),
@@ -244,7 +244,7 @@ public class ImageSources {
   /** The base by digest (empty for scratch), or why we must wait for it (or stay on the last good image). */
   private record Base(Optional<String> pinned, Outcome waiting) {}
 
-  private Base base(GradingEnvironment environment, ClusterView cluster) throws ReconcileProblem {
+  private Base base(GradingEnvironment environment, ClusterView cluster) throws ImageProblem {
     BaseSpec base = environment.getSpec().build.base;
     if (base == null) {
       return new Base(Optional.empty(), null);
@@ -254,9 +254,9 @@ public class ImageSources {
       try {
         ResolvedImage image = images.resolve(base.image, credentials, environment.getSpec().image.isInsecure(), "spec.build.base.image");
         return new Base(Optional.of(image.pinnedReference()), null);
-      } catch (ReconcileProblem problem) {
+      } catch (ImageProblem problem) {
         if (problem.reason().equals(RegistryException.Reason.IMAGE_NOT_FOUND.conditionReason())) {
-          throw new ReconcileProblem(BASE_IMAGE_NOT_FOUND, problem.getMessage(), true);
+          throw new ImageProblem(BASE_IMAGE_NOT_FOUND, problem.getMessage(), true);
         }
         throw problem;
       }
@@ -286,7 +286,7 @@ public class ImageSources {
   }
 
   /** The base environment, after checking the chain above it ends (no cycle, every link present). */
-  private static GradingEnvironment parentOf(GradingEnvironment environment, ClusterView cluster) throws ReconcileProblem {
+  private static GradingEnvironment parentOf(GradingEnvironment environment, ClusterView cluster) throws ImageProblem {
     String namespace = environment.getMetadata().getNamespace();
     Set<String> seen = new HashSet<>();
     seen.add(environment.getMetadata().getName());
@@ -300,11 +300,11 @@ public class ImageSources {
       }
       chain.append(" -> ").append(base.environment);
       if (!seen.add(base.environment)) {
-        throw new ReconcileProblem(BASE_CYCLE, "spec.build.base.environment: the chain of bases is a cycle: " + chain, false);
+        throw new ImageProblem(BASE_CYCLE, "spec.build.base.environment: the chain of bases is a cycle: " + chain, false);
       }
       Optional<GradingEnvironment> next = cluster.environment(namespace, base.environment);
       if (next.isEmpty()) {
-        throw new ReconcileProblem(BASE_NOT_FOUND, "spec.build.base.environment: GradingEnvironment " + namespace + "/"
+        throw new ImageProblem(BASE_NOT_FOUND, "spec.build.base.environment: GradingEnvironment " + namespace + "/"
             + base.environment + " does not exist" + (current == environment ? "" : " (in the chain " + chain + ")"), false);
       }
       if (parent == null) {
@@ -312,7 +312,7 @@ public class ImageSources {
       }
       current = next.get();
     }
-    throw new ReconcileProblem(BASE_CYCLE, "spec.build.base.environment: the chain of bases is longer than " + MAX_CHAIN, false);
+    throw new ImageProblem(BASE_CYCLE, "spec.build.base.environment: the chain of bases is longer than " + MAX_CHAIN, false);
   }
 
   /** The ConfigMaps the build reads, by name; absent ones are left out (the plan reports them). */

@@ -40,7 +40,7 @@ import org.inginious.grading.api.GradingEnvironmentValidator;
 import org.inginious.grading.api.GradingSpec;
 import org.inginious.grading.image.common.Backoff;
 import org.inginious.grading.image.ImageSources;
-import org.inginious.grading.image.common.ReconcileProblem;
+import org.inginious.grading.image.common.ImageProblem;
 import org.inginious.grading.image.dockerfile.KanikoJobs;
 import org.inginious.grading.config.OperatorConfig;
 import org.inginious.grading.placement.GradingNetworkPolicies;
@@ -295,7 +295,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
     ImageSources.Outcome outcome;
     try {
       outcome = imageSources.obtain(environment, clusterView());
-    } catch (ReconcileProblem problem) {
+    } catch (ImageProblem problem) {
       if (problem.reason().equals(ImageSources.BASE_NOT_FOUND) || problem.reason().equals(ImageSources.BASE_CYCLE)) {
         status.baseReady(false, problem.reason(), problem.getMessage());
       }
@@ -507,7 +507,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
     }
     String before = statusJson(environment);
     StatusWriter status = new StatusWriter(environment, now());
-    if (e instanceof ReconcileProblem problem) {
+    if (e instanceof ImageProblem problem) {
       status.built(false, problem.reason(), problem.getMessage());
       status.retrying(problem.reason(), problem.getMessage());
     } else {

@@ -38,7 +38,7 @@ public class ImageLookup {
    * @param field the spec field the reference comes from, named in problems
    */
   public ResolvedImage resolve(String reference, RegistrySecrets.Lazy credentials, boolean insecure, String field)
-      throws ReconcileProblem {
+      throws ImageProblem {
     String key = reference + "|" + insecure + "|" + credentials.source();
     Cached cached = cache.get(key);
     if (cached != null && clock.instant().isBefore(cached.until())) {
@@ -54,7 +54,7 @@ public class ImageLookup {
       cache.put(key, new Cached(image, clock.instant().plus(cacheFor)));
       mine.complete(image);
       return image;
-    } catch (ReconcileProblem problem) {
+    } catch (ImageProblem problem) {
       mine.completeExceptionally(problem);
       throw problem;
     } catch (RuntimeException e) {
@@ -66,22 +66,22 @@ public class ImageLookup {
   }
 
   private ResolvedImage lookUp(String reference, RegistrySecrets.Lazy credentials, boolean insecure, String field)
-      throws ReconcileProblem {
+      throws ImageProblem {
     try {
       return resolver.resolve(reference, credentials.reader().read(), insecure);
     } catch (RegistryException e) {
       boolean retryable = e.reason() != RegistryException.Reason.INVALID_REFERENCE;
-      throw new ReconcileProblem(e.reason().conditionReason(), field + ": " + e.getMessage(), retryable);
+      throw new ImageProblem(e.reason().conditionReason(), field + ": " + e.getMessage(), retryable);
     }
   }
 
   /** The result of the lookup another reconcile runs for the same key. */
-  private static ResolvedImage await(CompletableFuture<ResolvedImage> running) throws ReconcileProblem {
+  private static ResolvedImage await(CompletableFuture<ResolvedImage> running) throws ImageProblem {
     try {
       return running.join();
     } catch (CompletionException e) {
-      if (e.getCause() instanceof ReconcileProblem problem) {
-        throw new ReconcileProblem(problem.reason(), problem.getMessage(), problem.retryable());
+      if (e.getCause() instanceof ImageProblem problem) {
+        throw new ImageProblem(problem.reason(), problem.getMessage(), problem.retryable());
       }
       throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
     }

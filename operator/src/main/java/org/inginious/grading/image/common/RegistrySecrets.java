@@ -29,7 +29,7 @@ public final class RegistrySecrets {
   /** Reads credentials when called: the Secret is fetched only when a registry request needs it. */
   @FunctionalInterface
   public interface Reader {
-    Optional<RegistryCredentials> read() throws ReconcileProblem;
+    Optional<RegistryCredentials> read() throws ImageProblem;
   }
 
   /**
@@ -43,12 +43,12 @@ public final class RegistrySecrets {
 
   /** Pull credentials (pullSecretRef, else pushSecretRef) for an image reference. */
   public Optional<RegistryCredentials> pullCredentials(GradingEnvironment environment, String reference, String field)
-      throws ReconcileProblem {
+      throws ImageProblem {
     return pullCredentialsLazily(environment, reference, field).reader().read();
   }
 
   /** The same, read only when {@link Lazy#reader()} is called. */
-  public Lazy pullCredentialsLazily(GradingEnvironment environment, String reference, String field) throws ReconcileProblem {
+  public Lazy pullCredentialsLazily(GradingEnvironment environment, String reference, String field) throws ImageProblem {
     ImageSpec image = environment.getSpec().image;
     SecretReference ref = image == null ? null : image.pullCredentials();
     if (ref == null) {
@@ -61,41 +61,41 @@ public final class RegistrySecrets {
   }
 
   /** Push credentials (pushSecretRef) for the environment's repository. */
-  public Optional<RegistryCredentials> pushCredentials(GradingEnvironment environment) throws ReconcileProblem {
+  public Optional<RegistryCredentials> pushCredentials(GradingEnvironment environment) throws ImageProblem {
     ImageSpec image = environment.getSpec().image;
     return image == null || image.pushSecretRef == null ? Optional.empty()
         : credentials(environment.getMetadata().getNamespace(), image.pushSecretRef, "spec.image.pushSecretRef",
             registryOf(image.repository, "spec.image.repository"));
   }
 
-  static String registryOf(String reference, String field) throws ReconcileProblem {
+  static String registryOf(String reference, String field) throws ImageProblem {
     try {
       return ImageReference.parse(reference).getRegistry();
     } catch (InvalidImageReferenceException e) {
-      throw new ReconcileProblem(RegistryException.Reason.INVALID_REFERENCE.conditionReason(), field + ": '" + reference + "' is not a valid image reference", false);
+      throw new ImageProblem(RegistryException.Reason.INVALID_REFERENCE.conditionReason(), field + ": '" + reference + "' is not a valid image reference", false);
     }
   }
 
   public Optional<RegistryCredentials> credentials(String namespace, SecretReference ref, String field, String registryHost)
-      throws ReconcileProblem {
+      throws ImageProblem {
     if (ref == null) {
       return Optional.empty();
     }
     Secret secret = client.secrets().inNamespace(namespace).withName(ref.name).get();
     if (secret == null) {
-      throw new ReconcileProblem(SECRET_NOT_FOUND, field + ": Secret " + namespace + "/" + ref.name + " does not exist", true);
+      throw new ImageProblem(SECRET_NOT_FOUND, field + ": Secret " + namespace + "/" + ref.name + " does not exist", true);
     }
     String encoded = secret.getData() == null ? null : secret.getData().get(KEY);
     String json = encoded != null ? new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8)
         : secret.getStringData() == null ? null : secret.getStringData().get(KEY);
     if (json == null) {
-      throw new ReconcileProblem(SECRET_INVALID, field + ": Secret " + namespace + "/" + ref.name
+      throw new ImageProblem(SECRET_INVALID, field + ": Secret " + namespace + "/" + ref.name
           + " has no key " + KEY + " (create it with kubectl create secret docker-registry)", false);
     }
     try {
       return DockerConfigJson.credentialsFor(json, registryHost);
     } catch (IllegalArgumentException e) {
-      throw new ReconcileProblem(SECRET_INVALID, field + ": Secret " + namespace + "/" + ref.name + ": " + e.getMessage(), false);
+      throw new ImageProblem(SECRET_INVALID, field + ": Secret " + namespace + "/" + ref.name + ": " + e.getMessage(), false);
     }
   }
 }

@@ -16,7 +16,7 @@ import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.image.common.BuildHash;
 import org.inginious.grading.image.common.ImageLabels;
 import org.inginious.grading.image.layers.LayersPlan;
-import org.inginious.grading.image.common.ReconcileProblem;
+import org.inginious.grading.image.common.ImageProblem;
 
 /**
  * Everything a `dockerfile` build reads, resolved (the Dockerfile text, the context files, the
@@ -59,7 +59,7 @@ public record DockerfilePlan(
    * @param executorImage the Kaniko executor image of the operator configuration
    */
   public static DockerfilePlan of(GradingEnvironment environment, Optional<String> pinnedBase, Map<String, ConfigMap> configMaps,
-      String executorImage) throws ReconcileProblem {
+      String executorImage) throws ImageProblem {
     DockerfileBuild build = environment.getSpec().build.dockerfile;
     String namespace = environment.getMetadata().getNamespace();
     String dockerfile = dockerfileText(build, namespace, configMaps);
@@ -69,7 +69,7 @@ public record DockerfilePlan(
     if (build.contextConfigMapRef != null) {
       ConfigMap context = configMaps.get(build.contextConfigMapRef.name);
       if (context == null) {
-        throw new ReconcileProblem(LayersPlan.CONFIG_MAP_MISSING, "spec.build.dockerfile.contextConfigMapRef: ConfigMap "
+        throw new ImageProblem(LayersPlan.CONFIG_MAP_MISSING, "spec.build.dockerfile.contextConfigMapRef: ConfigMap "
             + namespace + "/" + build.contextConfigMapRef.name + " does not exist", false);
       }
       if (context.getData() != null) {
@@ -93,7 +93,7 @@ public record DockerfilePlan(
       size += e.getKey().length() + e.getValue().length();
     }
     if (size > MAX_CONTEXT_BYTES) {
-      throw new ReconcileProblem(BUILD_CONTEXT_TOO_LARGE, "spec.build.dockerfile: the Dockerfile and its context take " + size
+      throw new ImageProblem(BUILD_CONTEXT_TOO_LARGE, "spec.build.dockerfile: the Dockerfile and its context take " + size
           + " bytes; a build ConfigMap holds at most " + MAX_CONTEXT_BYTES + " (use a base environment or a prebuilt image"
           + " for large files)", false);
     }
@@ -129,7 +129,7 @@ public record DockerfilePlan(
   }
 
   private static String dockerfileText(DockerfileBuild build, String namespace, Map<String, ConfigMap> configMaps)
-      throws ReconcileProblem {
+      throws ImageProblem {
     if (build.inline != null) {
       return build.inline;
     }
@@ -137,7 +137,7 @@ public record DockerfilePlan(
     String key = build.configMapRef.key == null || build.configMapRef.key.isBlank() ? DEFAULT_DOCKERFILE_KEY : build.configMapRef.key;
     ConfigMap configMap = configMaps.get(name);
     if (configMap == null) {
-      throw new ReconcileProblem(LayersPlan.CONFIG_MAP_MISSING, "spec.build.dockerfile.configMapRef: ConfigMap "
+      throw new ImageProblem(LayersPlan.CONFIG_MAP_MISSING, "spec.build.dockerfile.configMapRef: ConfigMap "
           + namespace + "/" + name + " does not exist", false);
     }
     String text = null;
@@ -148,13 +148,13 @@ public record DockerfilePlan(
     }
     if (text != null && text.isBlank()) {
       // an empty Dockerfile builds nothing: say so before a Job starts
-      throw new ReconcileProblem(CONFIG_MAP_KEY_MISSING, "spec.build.dockerfile.configMapRef: ConfigMap " + namespace + "/"
+      throw new ImageProblem(CONFIG_MAP_KEY_MISSING, "spec.build.dockerfile.configMapRef: ConfigMap " + namespace + "/"
           + name + " has an empty key '" + key + "'", false);
     }
     if (text != null) {
       return text;
     }
-    throw new ReconcileProblem(CONFIG_MAP_KEY_MISSING, "spec.build.dockerfile.configMapRef: ConfigMap " + namespace + "/" + name
+    throw new ImageProblem(CONFIG_MAP_KEY_MISSING, "spec.build.dockerfile.configMapRef: ConfigMap " + namespace + "/" + name
         + " has no key '" + key + "'" + (build.configMapRef.key == null ? " (the default; set configMapRef.key)" : ""), false);
   }
 

@@ -18,7 +18,7 @@ import org.inginious.grading.api.LayerFiles;
 import org.inginious.grading.api.LayersBuild;
 import org.inginious.grading.image.common.BuildHash;
 import org.inginious.grading.image.common.ImageLabels;
-import org.inginious.grading.image.common.ReconcileProblem;
+import org.inginious.grading.image.common.ImageProblem;
 import org.inginious.grading.image.layers.LayersBuildRequest.FileEntry;
 import org.inginious.grading.placement.GradingPodTemplates;
 
@@ -41,7 +41,7 @@ public record LayersPlan(
    * @param configMaps the referenced ConfigMaps by name (absent ones are reported)
    */
   public static LayersPlan of(GradingEnvironment environment, Optional<String> pinnedBase, Map<String, ConfigMap> configMaps)
-      throws ReconcileProblem {
+      throws ImageProblem {
     LayersBuild layers = environment.getSpec().build.layers;
     List<FileEntry> files = files(environment, layers, configMaps);
     Map<String, String> env = new TreeMap<>(layers.env == null ? Map.of() : layers.env);
@@ -68,14 +68,14 @@ public record LayersPlan(
   }
 
   private static List<FileEntry> files(GradingEnvironment environment, LayersBuild layers, Map<String, ConfigMap> configMaps)
-      throws ReconcileProblem {
+      throws ImageProblem {
     List<FileEntry> files = new ArrayList<>();
     List<LayerFiles> entries = layers.files == null ? List.of() : layers.files;
     for (int i = 0; i < entries.size(); i++) {
       LayerFiles entry = entries.get(i);
       ConfigMap configMap = configMaps.get(entry.configMapRef.name);
       if (configMap == null) {
-        throw new ReconcileProblem(CONFIG_MAP_MISSING, "spec.build.layers.files[" + i + "].configMapRef: ConfigMap "
+        throw new ImageProblem(CONFIG_MAP_MISSING, "spec.build.layers.files[" + i + "].configMapRef: ConfigMap "
             + environment.getMetadata().getNamespace() + "/" + entry.configMapRef.name + " does not exist", false);
       }
       int mode = entry.mode == null ? 0644 : Integer.parseInt(entry.mode, 8);
@@ -98,12 +98,12 @@ public record LayersPlan(
    * A binaryData value as the API server decodes it (Go's base64 skips line breaks); a value it would
    * not decode (a ConfigMap read offline by `render`) is a problem, not a crash.
    */
-  public static byte[] binaryData(ConfigMap configMap, String key, String field) throws ReconcileProblem {
+  public static byte[] binaryData(ConfigMap configMap, String key, String field) throws ImageProblem {
     String value = configMap.getBinaryData().get(key);
     try {
       return Base64.getDecoder().decode(value == null ? "" : value.replace("\r", "").replace("\n", ""));
     } catch (IllegalArgumentException e) {
-      throw new ReconcileProblem(CONFIG_MAP_INVALID, field + ": ConfigMap " + configMap.getMetadata().getNamespace() + "/"
+      throw new ImageProblem(CONFIG_MAP_INVALID, field + ": ConfigMap " + configMap.getMetadata().getNamespace() + "/"
           + configMap.getMetadata().getName() + " has binaryData." + key + " that is not base64", false);
     }
   }

@@ -5,7 +5,7 @@ import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.ImageSpec;
 import org.inginious.grading.image.common.ImageLabels;
 import org.inginious.grading.image.common.ImageLookup;
-import org.inginious.grading.image.common.ReconcileProblem;
+import org.inginious.grading.image.common.ImageProblem;
 import org.inginious.grading.image.common.RegistrySecrets;
 import org.inginious.grading.image.registry.ResolvedImage;
 
@@ -21,14 +21,14 @@ public class PrebuiltImages {
     this.secrets = secrets;
   }
 
-  public ResolvedImage resolve(GradingEnvironment environment) throws ReconcileProblem {
+  public ResolvedImage resolve(GradingEnvironment environment) throws ImageProblem {
     String reference = environment.getSpec().build.prebuilt.image;
     ImageSpec imageSpec = environment.getSpec().image == null ? new ImageSpec() : environment.getSpec().image;
     var credentials = secrets.pullCredentialsLazily(environment, reference, "spec.build.prebuilt.image");
     ResolvedImage image = images.resolve(reference, credentials, imageSpec.isInsecure(), "spec.build.prebuilt.image");
     List<String> mismatches = ImageLabels.mismatches(image.labels(), environment);
     if (!mismatches.isEmpty()) {
-      throw new ReconcileProblem(LABEL_MISMATCH, reference + ": " + String.join("; ", mismatches), false);
+      throw new ImageProblem(LABEL_MISMATCH, reference + ": " + String.join("; ", mismatches), false);
     }
     return image;
   }

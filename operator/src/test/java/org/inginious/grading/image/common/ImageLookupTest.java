@@ -73,11 +73,11 @@ class ImageLookupTest {
     AtomicInteger reads = new AtomicInteger();
     RegistrySecrets.Lazy missing = new RegistrySecrets.Lazy("secret grading/regcred", () -> {
       reads.incrementAndGet();
-      throw new ReconcileProblem(RegistrySecrets.SECRET_NOT_FOUND, "spec.image.pullSecretRef: Secret grading/regcred does not exist", true);
+      throw new ImageProblem(RegistrySecrets.SECRET_NOT_FOUND, "spec.image.pullSecretRef: Secret grading/regcred does not exist", true);
     });
     for (int i = 0; i < 2; i++) {
       assertThatThrownBy(() -> lookup.resolve(REGISTRY.host() + "/inginious/env-x:v1", missing, true, "spec.build.prebuilt.image"))
-          .isInstanceOf(ReconcileProblem.class).hasMessageContaining("does not exist");
+          .isInstanceOf(ImageProblem.class).hasMessageContaining("does not exist");
     }
     assertThat(reads).as("a failed lookup reads the Secret again at the next try").hasValue(2);
   }

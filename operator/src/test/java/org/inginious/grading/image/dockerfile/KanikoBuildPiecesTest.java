@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.inginious.grading.api.GradingEnvironment;
-import org.inginious.grading.image.common.ReconcileProblem;
+import org.inginious.grading.image.common.ImageProblem;
 import org.inginious.grading.testing.Environments;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +34,7 @@ class KanikoBuildPiecesTest {
     return new ConfigMapBuilder().withNewMetadata().withName(name).endMetadata().withData(data).build();
   }
 
-  static DockerfilePlan plan(String build, Map<String, ConfigMap> configMaps, String executor) throws ReconcileProblem {
+  static DockerfilePlan plan(String build, Map<String, ConfigMap> configMaps, String executor) throws ImageProblem {
     return DockerfilePlan.of(env(build), Optional.of("registry.example.edu/base@sha256:" + "1".repeat(64)), configMaps, executor);
   }
 
@@ -71,14 +71,14 @@ class KanikoBuildPiecesTest {
         .as("a context file changed").isNotEqualTo(plan.hash());
 
     assertThatThrownBy(() -> plan("dockerfile: {configMapRef: {name: df, key: Missing}}", configMaps, KANIKO))
-        .isInstanceOfSatisfying(ReconcileProblem.class, p -> assertThat(p.reason()).isEqualTo("ConfigMapKeyMissing"))
+        .isInstanceOfSatisfying(ImageProblem.class, p -> assertThat(p.reason()).isEqualTo("ConfigMapKeyMissing"))
         .hasMessageContaining("grading/df").hasMessageContaining("'Missing'");
     assertThatThrownBy(() -> plan("dockerfile: {inline: x, contextConfigMapRef: {name: nope}}", configMaps, KANIKO))
-        .isInstanceOfSatisfying(ReconcileProblem.class, p -> assertThat(p.reason()).isEqualTo("ConfigMapMissing"))
+        .isInstanceOfSatisfying(ImageProblem.class, p -> assertThat(p.reason()).isEqualTo("ConfigMapMissing"))
         .hasMessageContaining("spec.build.dockerfile.contextConfigMapRef");
     var huge = Map.of("big", cm("big", Map.of("blob", "x".repeat(1_100_000))));
     assertThatThrownBy(() -> plan("dockerfile: {inline: x, contextConfigMapRef: {name: big}}", huge, KANIKO))
-        .isInstanceOfSatisfying(ReconcileProblem.class, p -> assertThat(p.reason()).isEqualTo("BuildContextTooLarge"));
+        .isInstanceOfSatisfying(ImageProblem.class, p -> assertThat(p.reason()).isEqualTo("BuildContextTooLarge"));
   }
 
   @Test
