@@ -25,11 +25,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.inginious.grading.api.ConditionReasons;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.ImageSpec;
 import org.inginious.grading.api.Phase;
 import org.inginious.grading.config.OperatorConfig;
-import org.inginious.grading.image.registry.RegistryException;
 import org.inginious.grading.reconciler.GradingOperator;
 import org.inginious.grading.reconciler.Reasons;
 import picocli.CommandLine.Command;
@@ -202,7 +202,7 @@ public class DemoCommand implements Callable<Integer> {
     }
     // Pending on a registry we cannot reach from here is as far as the demo gets.
     return status.phase == Phase.Pending && ready(environment).map(c -> c.getReason().startsWith("Registry")
-        || c.getReason().equals(RegistryException.Reason.IMAGE_NOT_FOUND.conditionReason())
+        || c.getReason().equals(ConditionReasons.IMAGE_NOT_FOUND)
         || c.getReason().equals(Reasons.RUNTIME_CLASS_MISSING)).orElse(false);
   }
 

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.inginious.grading.api.BaseSpec;
 import org.inginious.grading.api.BuildStatus;
+import org.inginious.grading.api.ConditionReasons;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.GradingEnvironmentStatus;
 import org.inginious.grading.api.Phase;
@@ -29,7 +30,6 @@ import org.inginious.grading.image.dockerfile.KanikoBuilds;
 import org.inginious.grading.image.layers.LayersBuilds;
 import org.inginious.grading.image.layers.LayersPlan;
 import org.inginious.grading.image.prebuilt.PrebuiltImages;
-import org.inginious.grading.image.registry.RegistryException;
 import org.inginious.grading.image.registry.ResolvedImage;
 
 /**
@@ -38,14 +38,6 @@ import org.inginious.grading.image.registry.ResolvedImage;
  * {@link ImageProblem}; everything else is an {@link Outcome} the reconciler records.
  */
 public class ImageSources {
-  public static final String BASE_NOT_FOUND = "BaseNotFound";
-  public static final String BASE_CYCLE = "BaseCycle";
-  public static final String BASE_IMAGE_NOT_FOUND = "BaseImageNotFound";
-  public static final String WAITING_FOR_BASE = "WaitingForBase";
-  /** The base environment's build failed: children stay on their last good image. */
-  public static final String BASE_FAILED = "BaseFailed";
-  public static final String BUILDING = "Building";
-  public static final String BUILT = "Built";
   private static final String LAST_GOOD_IMAGE = " (last good image)";
   private static final int MAX_CHAIN = 32;
 
@@ -120,7 +112,7 @@ public class ImageSources {
   public Outcome obtain(GradingEnvironment environment, ClusterView cluster) throws ImageProblem {
     if (environment.getSpec().build.prebuilt != null) {
       ResolvedImage image = prebuiltImages.resolve(environment);
-      return new Available(image.pinnedReference(), null, "Resolved",
+      return new Available(image.pinnedReference(), null, ConditionReasons.RESOLVED,
           environment.getSpec().build.prebuilt.image + " resolved to " + image.digest(), null);
     }
     if (environment.getSpec().build.layers != null) {
@@ -148,19 +140,19 @@ public class ImageSources {
     }
     LayersBuilds.State current = state.get();
     if (current instanceof LayersBuilds.Succeeded done) {
-      return new Available(done.result().imageReference(), plan.hash(), BUILT,
+      return new Available(done.result().imageReference(), plan.hash(), ConditionReasons.BUILT,
           "built " + done.result().imageReference() + " in "
               + Duration.between(done.startTime(), done.completionTime()).toMillis() + " ms",
-          build(buildName, done.startTime(), done.completionTime(), "Succeeded", "pushed " + plan.target()));
+          build(buildName, done.startTime(), done.completionTime(), ConditionReasons.SUCCEEDED, "pushed " + plan.target()));
     }
     if (current instanceof LayersBuilds.Failed failed) {
       return new BuildFailed(failed.reason(), failed.message(),
           build(buildName, failed.startTime(), failed.completionTime(), failed.reason(), failed.message()),
           Duration.between(clock.instant(), failed.retryAt()));
     }
-    return new Waiting(Phase.Building, BUILDING,
+    return new Waiting(Phase.Building, ConditionReasons.BUILDING,
         "building " + plan.target() + keepingLastImage(status),
-        build(buildName, current.startTime(), null, BUILDING, "jib build running"));
+        build(buildName, current.startTime(), null, ConditionReasons.BUILDING, "jib build running"));
   }
 
   private Outcome dockerfile(GradingEnvironment environment, ClusterView cluster) throws ImageProblem {
@@ -178,9 +170,9 @@ public class ImageSources {
     String buildName = BuildHash.buildName(environment, plan.hash());
     BuildProgress.State state = kanikoBuilds.build(environment, plan, cluster);
     if (state instanceof BuildProgress.Succeeded done) {
-      return new Available(done.image(), plan.hash(), BUILT, "built " + done.image() + " with Kaniko Job " + buildName + " in "
+      return new Available(done.image(), plan.hash(), ConditionReasons.BUILT, "built " + done.image() + " with Kaniko Job " + buildName + " in "
           + Duration.between(done.startTime(), done.completionTime()).toSeconds() + " s",
-          build(buildName, done.startTime(), done.completionTime(), "Succeeded", "pushed " + plan.destination()));
+          build(buildName, done.startTime(), done.completionTime(), ConditionReasons.SUCCEEDED, "pushed " + plan.destination()));
     }
     if (state instanceof BuildProgress.Failed failed) {
       BuildStatus build = build(buildName, failed.startTime(), failed.completionTime(), failed.reason(), failed.message());
@@ -188,9 +180,9 @@ public class ImageSources {
       return new BuildFailed(failed.reason(), failed.message() + keepingLastImage(status), build, null);
     }
     BuildProgress.Running running = (BuildProgress.Running) state;
-    return new Waiting(Phase.Building, BUILDING,
+    return new Waiting(Phase.Building, ConditionReasons.BUILDING,
         running.message() + keepingLastImage(status),
-        build(buildName, running.startTime(), null, BUILDING, running.message()));
+        build(buildName, running.startTime(), null, ConditionReasons.BUILDING, running.message()));
   }
 
   private LayersBuildRequest request(GradingEnvironment environment, LayersPlan plan) throws ImageProblem {
@@ -224,7 +216,7 @@ public class ImageSources {
         .filter(m -> m != null && m.startsWith("built " + status.image + " ") && !m.endsWith(LAST_GOOD_IMAGE))
         .findFirst()
         .orElse("built " + status.image + " (inputs unchanged)");
-    return new Available(status.image, status.buildHash, BUILT, message, status.build);
+    return new Available(status.image, status.buildHash, ConditionReasons.BUILT, message, status.build);
   }
 
   private static String keepingLastImage(GradingEnvironmentStatus status) {
@@ -255,8 +247,8 @@ public class ImageSources {
         ResolvedImage image = images.resolve(base.image, credentials, environment.getSpec().image.isInsecure(), "spec.build.base.image");
         return new Base(Optional.of(image.pinnedReference()), null);
       } catch (ImageProblem problem) {
-        if (problem.reason().equals(RegistryException.Reason.IMAGE_NOT_FOUND.conditionReason())) {
-          throw new ImageProblem(BASE_IMAGE_NOT_FOUND, problem.getMessage(), true);
+        if (problem.reason().equals(ConditionReasons.IMAGE_NOT_FOUND)) {
+          throw new ImageProblem(ConditionReasons.BASE_IMAGE_NOT_FOUND, problem.getMessage(), true);
         }
         throw problem;
       }
@@ -269,14 +261,14 @@ public class ImageSources {
       String state = parentStatus == null || parentStatus.phase == null ? "not reconciled yet" : "in phase " + parentStatus.phase;
       String why = !failed || parentStatus.conditions == null ? "" : parentStatus.conditions.stream()
           .filter(c -> "Ready".equals(c.getType())).map(c -> " (" + c.getReason() + ")").findFirst().orElse("");
-      String reason = failed ? BASE_FAILED : WAITING_FOR_BASE;
+      String reason = failed ? ConditionReasons.BASE_FAILED : ConditionReasons.WAITING_FOR_BASE;
       GradingEnvironmentStatus status = environment.getStatus();
       if (status != null && status.image != null && status.buildHash != null) {
         // A base that is rebuilding or failed leaves this environment on its last good image: it
         // still works, and it is rebuilt once the base is Ready with a new digest.
         String message = "base environment " + namespace + "/" + base.environment + " is " + state + why
             + "; grading pods keep using " + status.image + " until it is Ready";
-        return new Base(Optional.empty(), new Available(status.image, status.buildHash, BUILT,
+        return new Base(Optional.empty(), new Available(status.image, status.buildHash, ConditionReasons.BUILT,
             "built " + status.image + LAST_GOOD_IMAGE, status.build, new BaseNotice(reason, message)));
       }
       return new Base(Optional.empty(), new Waiting(Phase.Pending, reason,
@@ -300,11 +292,11 @@ public class ImageSources {
       }
       chain.append(" -> ").append(base.environment);
       if (!seen.add(base.environment)) {
-        throw new ImageProblem(BASE_CYCLE, "spec.build.base.environment: the chain of bases is a cycle: " + chain, false);
+        throw new ImageProblem(ConditionReasons.BASE_CYCLE, "spec.build.base.environment: the chain of bases is a cycle: " + chain, false);
       }
       Optional<GradingEnvironment> next = cluster.environment(namespace, base.environment);
       if (next.isEmpty()) {
-        throw new ImageProblem(BASE_NOT_FOUND, "spec.build.base.environment: GradingEnvironment " + namespace + "/"
+        throw new ImageProblem(ConditionReasons.BASE_NOT_FOUND, "spec.build.base.environment: GradingEnvironment " + namespace + "/"
             + base.environment + " does not exist" + (current == environment ? "" : " (in the chain " + chain + ")"), false);
       }
       if (parent == null) {
@@ -312,7 +304,7 @@ public class ImageSources {
       }
       current = next.get();
     }
-    throw new ImageProblem(BASE_CYCLE, "spec.build.base.environment: the chain of bases is longer than " + MAX_CHAIN, false);
+    throw new ImageProblem(ConditionReasons.BASE_CYCLE, "spec.build.base.environment: the chain of bases is longer than " + MAX_CHAIN, false);
   }
 
   /** The ConfigMaps the build reads, by name; absent ones are left out (the plan reports them). */

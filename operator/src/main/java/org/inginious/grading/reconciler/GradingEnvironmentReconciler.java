@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.inginious.grading.api.ConditionReasons;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.GradingEnvironmentValidator;
 import org.inginious.grading.api.GradingSpec;
@@ -296,7 +297,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
     try {
       outcome = imageSources.obtain(environment, clusterView());
     } catch (ImageProblem problem) {
-      if (problem.reason().equals(ImageSources.BASE_NOT_FOUND) || problem.reason().equals(ImageSources.BASE_CYCLE)) {
+      if (problem.reason().equals(ConditionReasons.BASE_NOT_FOUND) || problem.reason().equals(ConditionReasons.BASE_CYCLE)) {
         status.baseReady(false, problem.reason(), problem.getMessage());
       }
       status.built(false, problem.reason(), problem.getMessage());
@@ -367,7 +368,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
     if (outcome instanceof ImageSources.Available available && available.baseNotice() != null) {
       status.baseReady(false, available.baseNotice().reason(), available.baseNotice().message());
     } else if (outcome instanceof ImageSources.Waiting waiting
-        && (waiting.reason().equals(ImageSources.WAITING_FOR_BASE) || waiting.reason().equals(ImageSources.BASE_FAILED))) {
+        && (waiting.reason().equals(ConditionReasons.WAITING_FOR_BASE) || waiting.reason().equals(ConditionReasons.BASE_FAILED))) {
       status.baseReady(false, waiting.reason(), waiting.message());
     } else {
       status.baseReady(true, Reasons.BASE_READY, "base environment " + environment.getMetadata().getNamespace() + "/"

@@ -7,17 +7,15 @@ import java.util.Base64;
 import java.util.Optional;
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.InvalidImageReferenceException;
+import org.inginious.grading.api.ConditionReasons;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.ImageSpec;
 import org.inginious.grading.api.SecretReference;
 import org.inginious.grading.image.registry.DockerConfigJson;
 import org.inginious.grading.image.registry.RegistryCredentials;
-import org.inginious.grading.image.registry.RegistryException;
 
 /** Registry credentials from kubernetes.io/dockerconfigjson Secrets; their content never reaches a message. */
 public final class RegistrySecrets {
-  public static final String SECRET_NOT_FOUND = "SecretNotFound";
-  public static final String SECRET_INVALID = "SecretInvalid";
   private static final String KEY = ".dockerconfigjson";
 
   private final KubernetesClient client;
@@ -72,7 +70,7 @@ public final class RegistrySecrets {
     try {
       return ImageReference.parse(reference).getRegistry();
     } catch (InvalidImageReferenceException e) {
-      throw new ImageProblem(RegistryException.Reason.INVALID_REFERENCE.conditionReason(), field + ": '" + reference + "' is not a valid image reference", false);
+      throw new ImageProblem(ConditionReasons.INVALID_IMAGE_REFERENCE, field + ": '" + reference + "' is not a valid image reference", false);
     }
   }
 
@@ -83,19 +81,19 @@ public final class RegistrySecrets {
     }
     Secret secret = client.secrets().inNamespace(namespace).withName(ref.name).get();
     if (secret == null) {
-      throw new ImageProblem(SECRET_NOT_FOUND, field + ": Secret " + namespace + "/" + ref.name + " does not exist", true);
+      throw new ImageProblem(ConditionReasons.SECRET_NOT_FOUND, field + ": Secret " + namespace + "/" + ref.name + " does not exist", true);
     }
     String encoded = secret.getData() == null ? null : secret.getData().get(KEY);
     String json = encoded != null ? new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8)
         : secret.getStringData() == null ? null : secret.getStringData().get(KEY);
     if (json == null) {
-      throw new ImageProblem(SECRET_INVALID, field + ": Secret " + namespace + "/" + ref.name
+      throw new ImageProblem(ConditionReasons.SECRET_INVALID, field + ": Secret " + namespace + "/" + ref.name
           + " has no key " + KEY + " (create it with kubectl create secret docker-registry)", false);
     }
     try {
       return DockerConfigJson.credentialsFor(json, registryHost);
     } catch (IllegalArgumentException e) {
-      throw new ImageProblem(SECRET_INVALID, field + ": Secret " + namespace + "/" + ref.name + ": " + e.getMessage(), false);
+      throw new ImageProblem(ConditionReasons.SECRET_INVALID, field + ": Secret " + namespace + "/" + ref.name + ": " + e.getMessage(), false);
     }
   }
 }

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.inginious.grading.api.ConditionReasons;
 
 /**
  * What a build Job and its Pods say about the build, read as the Job controller and the kubelet
@@ -23,13 +24,7 @@ import java.util.regex.Pattern;
  * A pure function, tested without a cluster.
  */
 public final class BuildProgress {
-  public static final String BUILD_FAILED = "BuildFailed";
-  public static final String BUILD_TIMEOUT = "BuildTimeout";
-  public static final String OOM_KILLED = "OOMKilled";
-  public static final String IMAGE_PULL_BACK_OFF = "ImagePullBackOff";
-  public static final String EVICTED = "Evicted";
-  public static final String DIGEST_MISSING = "DigestMissing";
-
+  /** The kubelet's waiting reasons of a container whose image cannot be pulled. */
   private static final Set<String> PULL_FAILURES =
       Set.of("ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull", "RegistryUnavailable");
   private static final Pattern DIGEST_LINE = Pattern.compile("(\\S+)@(sha256:[0-9a-f]{64})");
@@ -76,7 +71,7 @@ public final class BuildProgress {
           .findFirst().orElse(null);
       Optional<String> digest = digestOf(message, repository);
       if (digest.isEmpty()) {
-        return new Failed(start, completion, DIGEST_MISSING, "Kaniko Job " + name + " completed, but the termination message of its "
+        return new Failed(start, completion, ConditionReasons.DIGEST_MISSING, "Kaniko Job " + name + " completed, but the termination message of its "
             + CONTAINER_WORDS + " names no digest of " + repository + (message == null ? " (it is empty)"
             : " (it says: " + oneLine(LogTails.of(message, secretValues)) + ")"), LogTails.of(message, secretValues), true);
       }
@@ -88,28 +83,28 @@ public final class BuildProgress {
       Instant completion = time(failed.get().getLastTransitionTime(), start);
       String jobReason = failed.get().getReason();
       if ("DeadlineExceeded".equals(jobReason)) {
-        return new Failed(start, completion, BUILD_TIMEOUT, "Kaniko Job " + name + " exceeded its deadline of "
+        return new Failed(start, completion, ConditionReasons.BUILD_TIMEOUT, "Kaniko Job " + name + " exceeded its deadline of "
             + job.getSpec().getActiveDeadlineSeconds() + "s (spec.build.timeout); raise spec.build.timeout or make the build faster",
             logTail, true);
       }
-      if (latest.isPresent() && EVICTED.equals(latest.get().getStatus() == null ? null : latest.get().getStatus().getReason())) {
-        return new Failed(start, completion, EVICTED, "the build pod " + latest.get().getMetadata().getName() + " of Kaniko Job "
+      if (latest.isPresent() && "Evicted".equals(latest.get().getStatus() == null ? null : latest.get().getStatus().getReason())) {
+        return new Failed(start, completion, ConditionReasons.EVICTED, "the build pod " + latest.get().getMetadata().getName() + " of Kaniko Job "
             + name + " was evicted" + suffix(latest.get().getStatus().getMessage()), logTail, true);
       }
-      if (terminated.isPresent() && OOM_KILLED.equals(terminated.get().getReason())) {
-        return new Failed(start, completion, OOM_KILLED, "the " + CONTAINER_WORDS + " of Kaniko Job " + name
+      if (terminated.isPresent() && "OOMKilled".equals(terminated.get().getReason())) {
+        return new Failed(start, completion, ConditionReasons.OOM_KILLED, "the " + CONTAINER_WORDS + " of Kaniko Job " + name
             + " ran out of memory (OOMKilled" + memoryLimit(job) + "); raise spec.build.resources.limits.memory", logTail, true);
       }
       String exit = terminated.map(t -> "exited with code " + t.getExitCode()
           + (t.getReason() == null ? "" : " (" + t.getReason() + ")")).orElse("failed");
-      return new Failed(start, completion, BUILD_FAILED, "the " + CONTAINER_WORDS + " of Kaniko Job " + name + " " + exit
+      return new Failed(start, completion, ConditionReasons.BUILD_FAILED, "the " + CONTAINER_WORDS + " of Kaniko Job " + name + " " + exit
           + (jobReason == null ? "" : "; Job reason " + jobReason) + suffix(failed.get().getMessage())
           + ". Fix the Dockerfile (see status.build.logTail), or delete the Job to run it again", logTail, true);
     }
 
     Optional<ContainerStateWaiting> waiting = executor.map(s -> s.getState() == null ? null : s.getState().getWaiting());
     if (waiting.isPresent() && PULL_FAILURES.contains(waiting.get().getReason())) {
-      return new Failed(start, null, IMAGE_PULL_BACK_OFF, "the build pod of Kaniko Job " + name + " cannot pull the executor image "
+      return new Failed(start, null, ConditionReasons.IMAGE_PULL_BACK_OFF, "the build pod of Kaniko Job " + name + " cannot pull the executor image "
           + executorImage + " (" + waiting.get().getReason() + suffix(waiting.get().getMessage())
           + "); check builds.kanikoImage in the operator configuration and the node's access to its registry", null, false);
     }

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.inginious.grading.api.ConditionReasons;
 import org.inginious.grading.api.DockerfileBuild;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.image.common.BuildHash;
@@ -47,8 +48,6 @@ public record DockerfilePlan(
   static final String BUILDER = "kaniko-job;format=1";
   public static final String BASE_IMAGE_ARG = "BASE_IMAGE";
   public static final String DEFAULT_DOCKERFILE_KEY = "Dockerfile";
-  public static final String CONFIG_MAP_KEY_MISSING = "ConfigMapKeyMissing";
-  public static final String BUILD_CONTEXT_TOO_LARGE = "BuildContextTooLarge";
   public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
   /** ConfigMaps hold at most 1 MiB; leave room for metadata. */
   static final int MAX_CONTEXT_BYTES = 1_000_000;
@@ -69,7 +68,7 @@ public record DockerfilePlan(
     if (build.contextConfigMapRef != null) {
       ConfigMap context = configMaps.get(build.contextConfigMapRef.name);
       if (context == null) {
-        throw new ImageProblem(LayersPlan.CONFIG_MAP_MISSING, "spec.build.dockerfile.contextConfigMapRef: ConfigMap "
+        throw new ImageProblem(ConditionReasons.CONFIG_MAP_MISSING, "spec.build.dockerfile.contextConfigMapRef: ConfigMap "
             + namespace + "/" + build.contextConfigMapRef.name + " does not exist", false);
       }
       if (context.getData() != null) {
@@ -93,7 +92,7 @@ public record DockerfilePlan(
       size += e.getKey().length() + e.getValue().length();
     }
     if (size > MAX_CONTEXT_BYTES) {
-      throw new ImageProblem(BUILD_CONTEXT_TOO_LARGE, "spec.build.dockerfile: the Dockerfile and its context take " + size
+      throw new ImageProblem(ConditionReasons.BUILD_CONTEXT_TOO_LARGE, "spec.build.dockerfile: the Dockerfile and its context take " + size
           + " bytes; a build ConfigMap holds at most " + MAX_CONTEXT_BYTES + " (use a base environment or a prebuilt image"
           + " for large files)", false);
     }
@@ -137,7 +136,7 @@ public record DockerfilePlan(
     String key = build.configMapRef.key == null || build.configMapRef.key.isBlank() ? DEFAULT_DOCKERFILE_KEY : build.configMapRef.key;
     ConfigMap configMap = configMaps.get(name);
     if (configMap == null) {
-      throw new ImageProblem(LayersPlan.CONFIG_MAP_MISSING, "spec.build.dockerfile.configMapRef: ConfigMap "
+      throw new ImageProblem(ConditionReasons.CONFIG_MAP_MISSING, "spec.build.dockerfile.configMapRef: ConfigMap "
           + namespace + "/" + name + " does not exist", false);
     }
     String text = null;
@@ -148,13 +147,13 @@ public record DockerfilePlan(
     }
     if (text != null && text.isBlank()) {
       // an empty Dockerfile builds nothing: say so before a Job starts
-      throw new ImageProblem(CONFIG_MAP_KEY_MISSING, "spec.build.dockerfile.configMapRef: ConfigMap " + namespace + "/"
+      throw new ImageProblem(ConditionReasons.CONFIG_MAP_KEY_MISSING, "spec.build.dockerfile.configMapRef: ConfigMap " + namespace + "/"
           + name + " has an empty key '" + key + "'", false);
     }
     if (text != null) {
       return text;
     }
-    throw new ImageProblem(CONFIG_MAP_KEY_MISSING, "spec.build.dockerfile.configMapRef: ConfigMap " + namespace + "/" + name
+    throw new ImageProblem(ConditionReasons.CONFIG_MAP_KEY_MISSING, "spec.build.dockerfile.configMapRef: ConfigMap " + namespace + "/" + name
         + " has no key '" + key + "'" + (build.configMapRef.key == null ? " (the default; set configMapRef.key)" : ""), false);
   }
 

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import org.inginious.grading.api.ConditionReasons;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.image.common.BuildHash;
 import org.inginious.grading.image.layers.LayersBuilds;
@@ -212,7 +213,7 @@ public class KanikoBuilds {
       return;
     }
     String outcome = state instanceof BuildProgress.Succeeded ? "succeeded"
-        : BuildProgress.BUILD_TIMEOUT.equals(((BuildProgress.Failed) state).reason()) ? "timeout" : "failed";
+        : ConditionReasons.BUILD_TIMEOUT.equals(((BuildProgress.Failed) state).reason()) ? "timeout" : "failed";
     var end = state instanceof BuildProgress.Succeeded s ? s.completionTime() : ((BuildProgress.Failed) state).completionTime();
     listener.finished("kaniko", outcome, Duration.between(state.startTime(), Objects.requireNonNullElse(end, state.startTime())));
   }

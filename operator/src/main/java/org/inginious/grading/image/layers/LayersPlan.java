@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.inginious.grading.api.ConditionReasons;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.LayerFiles;
 import org.inginious.grading.api.LayersBuild;
@@ -32,8 +33,6 @@ public record LayersPlan(
 
   /** Bumped when the way inputs become an image changes, so every environment rebuilds once. */
   static final String BUILDER = "jib-core/0.28.1;layers-format=1";
-  public static final String CONFIG_MAP_MISSING = "ConfigMapMissing";
-  public static final String CONFIG_MAP_INVALID = "ConfigMapInvalid";
   public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
 
   /**
@@ -75,7 +74,7 @@ public record LayersPlan(
       LayerFiles entry = entries.get(i);
       ConfigMap configMap = configMaps.get(entry.configMapRef.name);
       if (configMap == null) {
-        throw new ImageProblem(CONFIG_MAP_MISSING, "spec.build.layers.files[" + i + "].configMapRef: ConfigMap "
+        throw new ImageProblem(ConditionReasons.CONFIG_MAP_MISSING, "spec.build.layers.files[" + i + "].configMapRef: ConfigMap "
             + environment.getMetadata().getNamespace() + "/" + entry.configMapRef.name + " does not exist", false);
       }
       int mode = entry.mode == null ? 0644 : Integer.parseInt(entry.mode, 8);
@@ -103,7 +102,7 @@ public record LayersPlan(
     try {
       return Base64.getDecoder().decode(value == null ? "" : value.replace("\r", "").replace("\n", ""));
     } catch (IllegalArgumentException e) {
-      throw new ImageProblem(CONFIG_MAP_INVALID, field + ": ConfigMap " + configMap.getMetadata().getNamespace() + "/"
+      throw new ImageProblem(ConditionReasons.CONFIG_MAP_INVALID, field + ": ConfigMap " + configMap.getMetadata().getNamespace() + "/"
           + configMap.getMetadata().getName() + " has binaryData." + key + " that is not base64", false);
     }
   }

@@ -1,6 +1,7 @@
 package org.inginious.grading.image.prebuilt;
 
 import java.util.List;
+import org.inginious.grading.api.ConditionReasons;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.ImageSpec;
 import org.inginious.grading.image.common.ImageLabels;
@@ -11,7 +12,6 @@ import org.inginious.grading.image.registry.ResolvedImage;
 
 /** The `prebuilt` source: resolve the tag to a digest, read the labels, check them against the spec. */
 public class PrebuiltImages {
-  public static final String LABEL_MISMATCH = "LabelMismatch";
 
   private final ImageLookup images;
   private final RegistrySecrets secrets;
@@ -28,7 +28,7 @@ public class PrebuiltImages {
     ResolvedImage image = images.resolve(reference, credentials, imageSpec.isInsecure(), "spec.build.prebuilt.image");
     List<String> mismatches = ImageLabels.mismatches(image.labels(), environment);
     if (!mismatches.isEmpty()) {
-      throw new ImageProblem(LABEL_MISMATCH, reference + ": " + String.join("; ", mismatches), false);
+      throw new ImageProblem(ConditionReasons.LABEL_MISMATCH, reference + ": " + String.join("; ", mismatches), false);
     }
     return image;
   }

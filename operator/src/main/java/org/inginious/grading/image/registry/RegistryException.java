@@ -1,6 +1,7 @@
 package org.inginious.grading.image.registry;
 
 import java.util.Objects;
+import org.inginious.grading.api.ConditionReasons;
 
 /**
  * Resolving an image failed. The {@link Reason} becomes the condition reason on the
@@ -9,10 +10,10 @@ import java.util.Objects;
 public class RegistryException extends Exception {
 
   public enum Reason {
-    REGISTRY_UNAVAILABLE("RegistryUnavailable"),
-    IMAGE_NOT_FOUND("ImageNotFound"),
-    UNAUTHORIZED("RegistryUnauthorized"),
-    INVALID_REFERENCE("InvalidImageReference");
+    REGISTRY_UNAVAILABLE(ConditionReasons.REGISTRY_UNAVAILABLE),
+    IMAGE_NOT_FOUND(ConditionReasons.IMAGE_NOT_FOUND),
+    UNAUTHORIZED(ConditionReasons.REGISTRY_UNAUTHORIZED),
+    INVALID_REFERENCE(ConditionReasons.INVALID_IMAGE_REFERENCE);
 
     private final String conditionReason;
 

@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
+import org.inginious.grading.api.ConditionReasons;
 import org.inginious.grading.image.registry.ImageResolver;
 import org.inginious.grading.image.registry.ResolvedImage;
 import org.inginious.grading.testing.LocalRegistry;
@@ -73,7 +74,7 @@ class ImageLookupTest {
     AtomicInteger reads = new AtomicInteger();
     RegistrySecrets.Lazy missing = new RegistrySecrets.Lazy("secret grading/regcred", () -> {
       reads.incrementAndGet();
-      throw new ImageProblem(RegistrySecrets.SECRET_NOT_FOUND, "spec.image.pullSecretRef: Secret grading/regcred does not exist", true);
+      throw new ImageProblem(ConditionReasons.SECRET_NOT_FOUND, "spec.image.pullSecretRef: Secret grading/regcred does not exist", true);
     });
     for (int i = 0; i < 2; i++) {
       assertThatThrownBy(() -> lookup.resolve(REGISTRY.host() + "/inginious/env-x:v1", missing, true, "spec.build.prebuilt.image"))
