@@ -41,7 +41,9 @@ import org.inginious.grading.api.GradingEnvironmentValidator;
 import org.inginious.grading.api.GradingSpec;
 import org.inginious.grading.image.common.Backoff;
 import org.inginious.grading.image.ImageSources;
+import org.inginious.grading.image.common.ClusterView;
 import org.inginious.grading.image.common.ImageProblem;
+import org.inginious.grading.image.common.Outcome;
 import org.inginious.grading.image.dockerfile.KanikoJobs;
 import org.inginious.grading.config.OperatorConfig;
 import org.inginious.grading.placement.GradingNetworkPolicies;
@@ -209,8 +211,8 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
     return List.of(environment.getMetadata().getNamespace() + "/" + environment.getSpec().build.base.environment);
   }
 
-  private ImageSources.ClusterView clusterView() {
-    return new ImageSources.ClusterView() {
+  private ClusterView clusterView() {
+    return new ClusterView() {
       @Override
       public Optional<GradingEnvironment> environment(String namespace, String name) {
         return baseEnvironments.get(new ResourceID(name, namespace));
@@ -293,7 +295,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
           + " give one of them another spec.environmentName");
       return patchIfChanged(environment, before);
     }
-    ImageSources.Outcome outcome;
+    Outcome outcome;
     try {
       outcome = imageSources.obtain(environment, clusterView());
     } catch (ImageProblem problem) {
@@ -309,12 +311,12 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
       return patchIfChanged(environment, before);
     }
     recordBase(environment, outcome, status);
-    if (outcome instanceof ImageSources.Waiting waiting) {
+    if (outcome instanceof Outcome.Waiting waiting) {
       status.status().build = waiting.build() != null ? waiting.build() : status.status().build;
       status.waiting(waiting.phase(), waiting.reason(), waiting.message());
       return patchIfChanged(environment, before);
     }
-    if (outcome instanceof ImageSources.BuildFailed failed) {
+    if (outcome instanceof Outcome.BuildFailed failed) {
       status.status().build = failed.build();
       status.built(false, failed.reason(), failed.message());
       if (failed.retryAfter() == null) {
@@ -326,7 +328,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
       status.stalled(failed.reason(), failed.message() + " (retried with backoff)");
       return patchIfChanged(environment, before).rescheduleAfter(failed.retryAfter().isNegative() ? Duration.ZERO : failed.retryAfter());
     }
-    ImageSources.Available available = (ImageSources.Available) outcome;
+    Outcome.Available available = (Outcome.Available) outcome;
     status.status().image = available.image();
     status.status().buildHash = available.buildHash();
     status.status().build = available.build();
@@ -359,15 +361,15 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
    * missing, in a cycle, rebuilding or failed (the environment then stays on its last good image),
    * True once this environment is built from the base's current digest.
    */
-  private static void recordBase(GradingEnvironment environment, ImageSources.Outcome outcome, StatusWriter status) {
+  private static void recordBase(GradingEnvironment environment, Outcome outcome, StatusWriter status) {
     var base = environment.getSpec().build.base;
     if (base == null || base.environment == null) {
       status.status().conditions.removeIf(c -> Conditions.BASE_READY.equals(c.getType()));
       return;
     }
-    if (outcome instanceof ImageSources.Available available && available.baseNotice() != null) {
+    if (outcome instanceof Outcome.Available available && available.baseNotice() != null) {
       status.baseReady(false, available.baseNotice().reason(), available.baseNotice().message());
-    } else if (outcome instanceof ImageSources.Waiting waiting
+    } else if (outcome instanceof Outcome.Waiting waiting
         && (waiting.reason().equals(ConditionReasons.WAITING_FOR_BASE) || waiting.reason().equals(ConditionReasons.BASE_FAILED))) {
       status.baseReady(false, waiting.reason(), waiting.message());
     } else {

@@ -82,7 +82,7 @@ class DockerfileBuildOperatorTest {
 
   static GradingOperator startOperator() {
     return new GradingOperator(client, config, Set.of(), PrebuiltEnvironmentOperatorTest.FAST, reconciles, null,
-        org.inginious.grading.image.layers.LayersBuilds.BuildListener.NONE).start();
+        org.inginious.grading.image.common.BuildListener.NONE).start();
   }
 
   @AfterAll

@@ -3,10 +3,7 @@ package org.inginious.grading.image.dockerfile;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -15,8 +12,8 @@ import org.inginious.grading.api.ConditionReasons;
 import org.inginious.grading.api.DockerfileBuild;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.image.common.BuildHash;
+import org.inginious.grading.image.common.BuildInputs;
 import org.inginious.grading.image.common.ImageLabels;
-import org.inginious.grading.image.layers.LayersPlan;
 import org.inginious.grading.image.common.ImageProblem;
 
 /**
@@ -107,11 +104,11 @@ public record DockerfilePlan(
     inputs.put("builder", BUILDER);
     inputs.put("executor", executorImage);
     inputs.put("repository", repository);
-    inputs.put("dockerfile", sha256(dockerfile.getBytes(StandardCharsets.UTF_8)));
+    inputs.put("dockerfile", BuildInputs.sha256(dockerfile.getBytes(StandardCharsets.UTF_8)));
     Map<String, String> files = new TreeMap<>();
-    data.forEach((key, value) -> files.put(key, sha256(value.getBytes(StandardCharsets.UTF_8))));
+    data.forEach((key, value) -> files.put(key, BuildInputs.sha256(value.getBytes(StandardCharsets.UTF_8))));
     for (String key : binaryData.keySet()) {
-      files.put(key, sha256(LayersPlan.binaryData(configMaps.get(build.contextConfigMapRef.name), key,
+      files.put(key, BuildInputs.sha256(BuildInputs.binaryData(configMaps.get(build.contextConfigMapRef.name), key,
           "spec.build.dockerfile.contextConfigMapRef")));
     }
     inputs.put("context", files);
@@ -122,7 +119,7 @@ public record DockerfilePlan(
     String hash = BuildHash.of(inputs);
     var image = environment.getSpec().image;
     return new DockerfilePlan(hash, repository, repository + ":" + BuildHash.tag(hash), repository + "-cache", dockerfileKey,
-        dockerfile, data, binaryData, buildArgs, target, labels, executorImage, timeout(environment.getSpec().build.timeout),
+        dockerfile, data, binaryData, buildArgs, target, labels, executorImage, BuildInputs.timeout(environment.getSpec().build.timeout, DEFAULT_TIMEOUT),
         environment.getSpec().build.resources == null ? null : environment.getSpec().build.resources.toRequirements(),
         image.isInsecure(), image.pushSecretRef == null ? null : image.pushSecretRef.name);
   }
@@ -143,7 +140,7 @@ public record DockerfilePlan(
     if (configMap.getData() != null && configMap.getData().containsKey(key)) {
       text = configMap.getData().get(key);
     } else if (configMap.getBinaryData() != null && configMap.getBinaryData().containsKey(key)) {
-      text = new String(LayersPlan.binaryData(configMap, key, "spec.build.dockerfile.configMapRef"), StandardCharsets.UTF_8);
+      text = new String(BuildInputs.binaryData(configMap, key, "spec.build.dockerfile.configMapRef"), StandardCharsets.UTF_8);
     }
     if (text != null && text.isBlank()) {
       // an empty Dockerfile builds nothing: say so before a Job starts
@@ -155,18 +152,5 @@ public record DockerfilePlan(
     }
     throw new ImageProblem(ConditionReasons.CONFIG_MAP_KEY_MISSING, "spec.build.dockerfile.configMapRef: ConfigMap " + namespace + "/" + name
         + " has no key '" + key + "'" + (build.configMapRef.key == null ? " (the default; set configMapRef.key)" : ""), false);
-  }
-
-  /** Kubernetes-style durations (90s, 30m, 1h30m); 30 minutes when absent. */
-  public static Duration timeout(String text) {
-    return text == null || text.isBlank() ? DEFAULT_TIMEOUT : LayersPlan.timeout(text);
-  }
-
-  private static String sha256(byte[] content) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -20,7 +20,8 @@ import java.util.stream.Collectors;
 import org.inginious.grading.api.ConditionReasons;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.image.common.BuildHash;
-import org.inginious.grading.image.layers.LayersBuilds;
+import org.inginious.grading.image.common.BuildListener;
+import org.inginious.grading.image.common.ClusterView;
 import org.inginious.grading.config.BuildsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,31 +30,19 @@ import org.slf4j.LoggerFactory;
  * Dockerfile builds as Kaniko Jobs: one Job per build hash, so a restarted operator finds the Job
  * it started (its name is derived from the hash) instead of starting a second; a new hash deletes
  * the Jobs of older hashes that still run; finished Jobs are kept as history up to the configured
- * limits. The cluster is read from the reconciler's informer caches ({@link BuildObjects}) and
+ * limits. The cluster is read from the reconciler's informer caches ({@link ClusterView}) and
  * written through the client.
  */
 public class KanikoBuilds {
   private static final Logger LOG = LoggerFactory.getLogger(KanikoBuilds.class);
 
-  /** Build objects of the cluster as the informers see them. */
-  public interface BuildObjects {
-    /** The build Jobs of an environment (label {@value KanikoJobs#BUILD_OF}). */
-    List<Job> jobs(String namespace, String environment);
-
-    /** The Pods of a build Job. */
-    List<Pod> pods(String namespace, String job);
-
-    /** The build ConfigMaps of an environment. */
-    List<ConfigMap> configMaps(String namespace, String environment);
-  }
-
   private final KubernetesClient client;
   private final BuildsConfig config;
-  private final LayersBuilds.BuildListener listener;
+  private final BuildListener listener;
   /** Jobs whose end was reported to the listener (metrics), by uid. */
   private final Set<String> reported = ConcurrentHashMap.newKeySet();
 
-  public KanikoBuilds(KubernetesClient client, BuildsConfig config, LayersBuilds.BuildListener listener) {
+  public KanikoBuilds(KubernetesClient client, BuildsConfig config, BuildListener listener) {
     this.client = client;
     this.config = config;
     this.listener = listener;
@@ -67,7 +56,7 @@ public class KanikoBuilds {
    * The state of the build of this plan, starting it when no Job of its hash exists. Jobs of other
    * hashes that still run are superseded (deleted with their ConfigMaps).
    */
-  public BuildProgress.State build(GradingEnvironment environment, DockerfilePlan plan, BuildObjects cluster) {
+  public BuildProgress.State build(GradingEnvironment environment, DockerfilePlan plan, ClusterView cluster) {
     String namespace = environment.getMetadata().getNamespace();
     String name = BuildHash.buildName(environment, plan.hash());
     List<Job> jobs = ownJobs(environment, cluster);
@@ -116,7 +105,7 @@ public class KanikoBuilds {
     return null;
   }
 
-  private Job start(GradingEnvironment environment, DockerfilePlan plan, BuildObjects cluster) {
+  private Job start(GradingEnvironment environment, DockerfilePlan plan, ClusterView cluster) {
     String namespace = environment.getMetadata().getNamespace();
     String name = BuildHash.buildName(environment, plan.hash());
     boolean haveConfigMap = cluster.configMaps(namespace, environment.getMetadata().getName()).stream()
@@ -148,7 +137,7 @@ public class KanikoBuilds {
    * by completion) and their ConfigMaps; deletes older ones, and ConfigMaps whose Job is gone. The
    * Job of the current hash is always kept: it is the environment's state.
    */
-  public void pruneHistory(GradingEnvironment environment, String currentHash, BuildObjects cluster) {
+  public void pruneHistory(GradingEnvironment environment, String currentHash, ClusterView cluster) {
     String namespace = environment.getMetadata().getNamespace();
     String current = BuildHash.buildName(environment, currentHash);
     List<Job> jobs = ownJobs(environment, cluster);
@@ -182,7 +171,7 @@ public class KanikoBuilds {
   }
 
   /** The environment is gone: the garbage collector removes its Jobs; delete them at once all the same. */
-  public void forget(GradingEnvironment environment, BuildObjects cluster) {
+  public void forget(GradingEnvironment environment, ClusterView cluster) {
     for (Job job : ownJobs(environment, cluster)) {
       delete(job);
     }
@@ -193,7 +182,7 @@ public class KanikoBuilds {
     }
   }
 
-  private static List<Job> ownJobs(GradingEnvironment environment, BuildObjects cluster) {
+  private static List<Job> ownJobs(GradingEnvironment environment, ClusterView cluster) {
     return cluster.jobs(environment.getMetadata().getNamespace(), environment.getMetadata().getName()).stream()
         .filter(job -> KanikoJobs.belongsTo(job, environment)).toList();
   }

@@ -13,6 +13,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.inginious.grading.image.common.Backoff;
+import org.inginious.grading.image.common.BuildListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,13 +48,6 @@ public class LayersBuilds implements AutoCloseable {
   private final Backoff retries;
   private final Map<ResourceID, Entry> builds = new ConcurrentHashMap<>();
   private final BuildListener listener;
-
-  /** Told about every finished build (metrics). */
-  public interface BuildListener {
-    void finished(String strategy, String outcome, Duration duration);
-
-    BuildListener NONE = (strategy, outcome, duration) -> {};
-  }
 
   public LayersBuilds(JibImageBuilder builder, int maxConcurrent, Consumer<ResourceID> onCompletion, Clock clock,
       Backoff retries, BuildListener listener) {

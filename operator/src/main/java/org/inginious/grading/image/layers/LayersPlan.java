@@ -2,12 +2,8 @@ package org.inginious.grading.image.layers;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +14,7 @@ import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.LayerFiles;
 import org.inginious.grading.api.LayersBuild;
 import org.inginious.grading.image.common.BuildHash;
+import org.inginious.grading.image.common.BuildInputs;
 import org.inginious.grading.image.common.ImageLabels;
 import org.inginious.grading.image.common.ImageProblem;
 import org.inginious.grading.image.layers.LayersBuildRequest.FileEntry;
@@ -57,13 +54,13 @@ public record LayersPlan(
     inputs.put("builder", BUILDER);
     inputs.put("repository", repository);
     inputs.put("base", pinnedBase.orElse("scratch"));
-    inputs.put("files", files.stream().map(f -> Map.of("path", f.absolutePathInImage(), "mode", f.mode(), "sha256", sha256(f.content()))).toList());
+    inputs.put("files", files.stream().map(f -> Map.of("path", f.absolutePathInImage(), "mode", f.mode(), "sha256", BuildInputs.sha256(f.content()))).toList());
     inputs.put("env", env);
     inputs.put("workingDir", layers.workingDir == null ? "" : layers.workingDir);
     inputs.put("labels", labels);
     String hash = BuildHash.of(inputs);
     return new LayersPlan(hash, repository + ":" + BuildHash.tag(hash), pinnedBase, files, env, layers.workingDir, labels,
-        timeout(environment.getSpec().build.timeout));
+        BuildInputs.timeout(environment.getSpec().build.timeout, DEFAULT_TIMEOUT));
   }
 
   private static List<FileEntry> files(GradingEnvironment environment, LayersBuild layers, Map<String, ConfigMap> configMaps)
@@ -85,41 +82,11 @@ public record LayersPlan(
       }
       if (configMap.getBinaryData() != null) {
         for (var binary : configMap.getBinaryData().entrySet()) {
-          contents.put(binary.getKey(), binaryData(configMap, binary.getKey(), "spec.build.layers.files[" + i + "].configMapRef"));
+          contents.put(binary.getKey(), BuildInputs.binaryData(configMap, binary.getKey(), "spec.build.layers.files[" + i + "].configMapRef"));
         }
       }
       contents.forEach((key, content) -> files.add(new FileEntry(directory + key, content, mode)));
     }
     return files;
-  }
-
-  /**
-   * A binaryData value as the API server decodes it (Go's base64 skips line breaks); a value it would
-   * not decode (a ConfigMap read offline by `render`) is a problem, not a crash.
-   */
-  public static byte[] binaryData(ConfigMap configMap, String key, String field) throws ImageProblem {
-    String value = configMap.getBinaryData().get(key);
-    try {
-      return Base64.getDecoder().decode(value == null ? "" : value.replace("\r", "").replace("\n", ""));
-    } catch (IllegalArgumentException e) {
-      throw new ImageProblem(ConditionReasons.CONFIG_MAP_INVALID, field + ": ConfigMap " + configMap.getMetadata().getNamespace() + "/"
-          + configMap.getMetadata().getName() + " has binaryData." + key + " that is not base64", false);
-    }
-  }
-
-  /** Kubernetes-style durations: 90s, 30m, 1h30m. */
-  public static Duration timeout(String text) {
-    if (text == null || text.isBlank()) {
-      return DEFAULT_TIMEOUT;
-    }
-    return Duration.parse("PT" + text.toUpperCase(java.util.Locale.ROOT));
-  }
-
-  private static String sha256(byte[] content) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }
