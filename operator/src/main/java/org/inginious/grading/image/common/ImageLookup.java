@@ -16,20 +16,32 @@ import org.inginious.grading.image.registry.ResolvedImage;
  * registry again; a moving tag is picked up at the next periodic reconcile after that. Lookups are
  * single-flight: reconciles that need the same reference with the same credentials at the same time
  * (every environment on one base, right after a start) share one set of registry requests.
+ *
+ * <p>Bounded: entries expire after {@code cacheFor} and are dropped when the next lookup is
+ * remembered, and at most {@code maxEntries} are kept (the least recently used goes first), however
+ * many references and Secrets the environments named over time.
  */
 public class ImageLookup {
+  /** Lookups remembered at most: far more than the distinct references of any installation. */
+  public static final int DEFAULT_MAX_ENTRIES = 1024;
+
   private final ImageResolver resolver;
   private final Clock clock;
   private final Duration cacheFor;
-  private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+  private final BoundedMap<String, Cached> cache;
   private final Map<String, CompletableFuture<ResolvedImage>> inFlight = new ConcurrentHashMap<>();
 
   private record Cached(ResolvedImage image, Instant until) {}
 
   public ImageLookup(ImageResolver resolver, Clock clock, Duration cacheFor) {
+    this(resolver, clock, cacheFor, DEFAULT_MAX_ENTRIES);
+  }
+
+  public ImageLookup(ImageResolver resolver, Clock clock, Duration cacheFor, int maxEntries) {
     this.resolver = resolver;
     this.clock = clock;
     this.cacheFor = cacheFor;
+    this.cache = new BoundedMap<>(maxEntries);
   }
 
   /**
@@ -51,7 +63,9 @@ public class ImageLookup {
     }
     try {
       ResolvedImage image = lookUp(reference, credentials, insecure, field);
-      cache.put(key, new Cached(image, clock.instant().plus(cacheFor)));
+      Instant now = clock.instant();
+      cache.removeIf((k, c) -> !now.isBefore(c.until()));
+      cache.put(key, new Cached(image, now.plus(cacheFor)));
       mine.complete(image);
       return image;
     } catch (ImageProblem problem) {
@@ -73,6 +87,11 @@ public class ImageLookup {
       boolean retryable = e.reason() != RegistryException.Reason.INVALID_REFERENCE;
       throw new ImageProblem(e.reason().conditionReason(), field + ": " + e.getMessage(), retryable);
     }
+  }
+
+  /** Lookups remembered now, expired ones not yet dropped included. */
+  int cachedEntries() {
+    return cache.size();
   }
 
   /** The result of the lookup another reconcile runs for the same key. */

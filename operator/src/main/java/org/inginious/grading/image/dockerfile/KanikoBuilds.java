@@ -15,10 +15,10 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.inginious.grading.api.ConditionReasons;
 import org.inginious.grading.api.GradingEnvironment;
+import org.inginious.grading.image.common.BoundedMap;
 import org.inginious.grading.image.common.BuildHash;
 import org.inginious.grading.image.common.BuildListener;
 import org.inginious.grading.image.common.ClusterView;
@@ -39,13 +39,25 @@ public class KanikoBuilds {
   private final KubernetesClient client;
   private final BuildsConfig config;
   private final BuildListener listener;
-  /** Jobs whose end was reported to the listener (metrics), by uid. */
-  private final Set<String> reported = ConcurrentHashMap.newKeySet();
+  /**
+   * Jobs whose end was reported to the listener (metrics), by uid, so that a Job looked at again is
+   * not counted twice. A finished Job is looked at again only while it is its environment's current
+   * build and its outcome is not settled in status (a failed build, until something changes); each
+   * look keeps it recent, and the others fall out first. Bounded: with more than {@value
+   * #MAX_REPORTED} such Jobs at once, one could be counted twice.
+   */
+  private final BoundedMap<String, Boolean> reported;
+  static final int MAX_REPORTED = 4096;
 
   public KanikoBuilds(KubernetesClient client, BuildsConfig config, BuildListener listener) {
+    this(client, config, listener, MAX_REPORTED);
+  }
+
+  KanikoBuilds(KubernetesClient client, BuildsConfig config, BuildListener listener, int maxReported) {
     this.client = client;
     this.config = config;
     this.listener = listener;
+    this.reported = new BoundedMap<>(maxReported);
   }
 
   public String executorImage() {
@@ -195,16 +207,22 @@ public class KanikoBuilds {
     client.configMaps().inNamespace(namespace).withName(name).delete();
   }
 
-  private void report(Job job, BuildProgress.State state) {
+  /** Tells the listener about a finished build Job, once per Job. */
+  void report(Job job, BuildProgress.State state) {
     String uid = job.getMetadata().getUid();
     if (uid == null || state instanceof BuildProgress.Running
-        || state instanceof BuildProgress.Failed failed && !failed.finished() || !reported.add(uid)) {
+        || state instanceof BuildProgress.Failed failed && !failed.finished() || reported.put(uid, Boolean.TRUE) != null) {
       return;
     }
     String outcome = state instanceof BuildProgress.Succeeded ? "succeeded"
         : ConditionReasons.BUILD_TIMEOUT.equals(((BuildProgress.Failed) state).reason()) ? "timeout" : "failed";
     var end = state instanceof BuildProgress.Succeeded s ? s.completionTime() : ((BuildProgress.Failed) state).completionTime();
     listener.finished("kaniko", outcome, Duration.between(state.startTime(), Objects.requireNonNullElse(end, state.startTime())));
+  }
+
+  /** Jobs remembered as reported. */
+  int reportedJobs() {
+    return reported.size();
   }
 
   /** Values of build arguments whose names say they are secrets: never shown in a log tail. */

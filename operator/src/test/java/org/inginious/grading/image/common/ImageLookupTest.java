@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -81,6 +84,59 @@ class ImageLookupTest {
           .isInstanceOf(ImageProblem.class).hasMessageContaining("does not exist");
     }
     assertThat(reads).as("a failed lookup reads the Secret again at the next try").hasValue(2);
+  }
+
+  @Test
+  void theCacheIsBoundedInSizeAndInTime() throws Exception {
+    for (String name : List.of("a", "b", "c")) {
+      TestImages.push(REGISTRY.host(), "inginious/env-bounded-" + name, "v1", Map.of("org.inginious.grading.name", name));
+    }
+    MutableClock clock = new MutableClock();
+    ImageLookup lookup = new ImageLookup(new ImageResolver(), clock, Duration.ofMinutes(1), 2);
+    resolve(lookup, "a");
+    long afterFirst = manifestRequests("inginious/env-bounded-a");
+    resolve(lookup, "b");
+    resolve(lookup, "c");
+    assertThat(lookup.cachedEntries()).as("entries with a cap of 2").isEqualTo(2);
+    resolve(lookup, "c");
+    resolve(lookup, "a");
+    assertThat(manifestRequests("inginious/env-bounded-a"))
+        .as("a, the least recently used, was forgotten and asked for again").isGreaterThan(afterFirst);
+    long cRequests = manifestRequests("inginious/env-bounded-c");
+    resolve(lookup, "c");
+    assertThat(manifestRequests("inginious/env-bounded-c")).as("c is still remembered").isEqualTo(cRequests);
+
+    clock.advance(Duration.ofMinutes(2));
+    resolve(lookup, "b");
+    assertThat(lookup.cachedEntries()).as("expired entries are dropped when a lookup is remembered").isEqualTo(1);
+  }
+
+  private static void resolve(ImageLookup lookup, String name) throws ImageProblem {
+    lookup.resolve(REGISTRY.host() + "/inginious/env-bounded-" + name + ":v1", RegistrySecrets.Lazy.ANONYMOUS, true,
+        "spec.build.prebuilt.image");
+  }
+
+  private static final class MutableClock extends Clock {
+    private Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+    void advance(Duration duration) {
+      now = now.plus(duration);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
   }
 
   private static long manifestRequests(String repository) {
