@@ -18,11 +18,11 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.inginious.grading.api.ConditionReasons;
 import org.inginious.grading.api.GradingEnvironment;
+import org.inginious.grading.config.BuildsConfig;
 import org.inginious.grading.image.common.BoundedMap;
 import org.inginious.grading.image.common.BuildHash;
 import org.inginious.grading.image.common.BuildListener;
 import org.inginious.grading.image.common.ClusterView;
-import org.inginious.grading.config.BuildsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -24,8 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import org.inginious.grading.api.GradingEnvironment;
-import org.inginious.grading.placement.GradingPodTemplates;
 import org.inginious.grading.image.common.BuildHash;
+import org.inginious.grading.placement.GradingPodTemplates;
 import org.inginious.grading.placement.Labels;
 
 /**
