@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeStatusBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplate;
@@ -16,6 +15,8 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -32,13 +33,13 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.inginious.grading.api.GpuSpec;
+import org.inginious.grading.api.ConditionReasons;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.ImageSpec;
 import org.inginious.grading.api.Phase;
 import org.inginious.grading.config.OperatorConfig;
 import org.inginious.grading.placement.prepull.PrePullDaemonSets;
 import org.inginious.grading.placement.prepull.PrePullMember;
-import org.inginious.grading.build.registry.RegistryException;
 import org.inginious.grading.reconciler.GradingOperator;
 import org.inginious.grading.reconciler.Reasons;
 import picocli.CommandLine.Command;
@@ -146,11 +147,13 @@ public class DemoCommand implements Callable<Integer> {
     Map<String, Quantity> allocatable = new TreeMap<>(Map.of("cpu", new Quantity("8"), "memory", new Quantity("32Gi"),
         "pods", new Quantity("110")));
     allocatable.putAll(extended);
-    Node node = client.resource(new NodeBuilder().withNewMetadata().withName(name)
+    client.resource(new NodeBuilder().withNewMetadata().withName(name)
         .withLabels(Map.of("kubernetes.io/hostname", name, "kubernetes.io/os", "linux")).endMetadata().build()).create();
-    node.setStatus(new NodeStatusBuilder().withAllocatable(allocatable).withCapacity(allocatable)
-        .addNewCondition().withType("Ready").withStatus("True").withReason("KubeletReady").endCondition().build());
-    client.resource(node).updateStatus();
+    // a merge patch without a resourceVersion: the node controller may have written the node since
+    var status = new NodeStatusBuilder().withAllocatable(allocatable).withCapacity(allocatable)
+        .addNewCondition().withType("Ready").withStatus("True").withReason("KubeletReady").endCondition().build();
+    client.nodes().withName(name).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
+        client.getKubernetesSerialization().asJson(Map.of("status", status)));
   }
 
   private int apply(KubernetesClient client, PrintWriter out) throws IOException {
@@ -226,7 +229,7 @@ public class DemoCommand implements Callable<Integer> {
     }
     // Pending on a registry we cannot reach from here is as far as the demo gets.
     return status.phase == Phase.Pending && ready(environment).map(c -> c.getReason().startsWith("Registry")
-        || c.getReason().equals(RegistryException.Reason.IMAGE_NOT_FOUND.conditionReason())
+        || c.getReason().equals(ConditionReasons.IMAGE_NOT_FOUND)
         || c.getReason().equals(Reasons.RUNTIME_CLASS_MISSING)).orElse(false);
   }
 

@@ -16,14 +16,16 @@ import java.util.function.Function;
 import org.inginious.grading.api.BaseSpec;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.GradingSpec;
-import org.inginious.grading.build.ReconcileProblem;
-import org.inginious.grading.build.kaniko.DockerfilePlan;
-import org.inginious.grading.build.kaniko.KanikoJobs;
 import org.inginious.grading.config.OperatorConfig;
 import org.inginious.grading.placement.DesiredObjects;
 import org.inginious.grading.placement.prepull.PlacementGroup;
 import org.inginious.grading.placement.prepull.PrePullDaemonSets;
 import org.inginious.grading.placement.prepull.PrePullMember;
+import org.inginious.grading.image.common.ImageProblem;
+import org.inginious.grading.image.dockerfile.DockerfilePlan;
+import org.inginious.grading.image.dockerfile.KanikoJobs;
+import org.inginious.grading.placement.GradingNetworkPolicies;
+import org.inginious.grading.placement.GradingPodTemplates;
 import org.inginious.grading.placement.ResolvedRuntime;
 import org.inginious.grading.placement.RuntimeClasses;
 
@@ -86,7 +88,7 @@ public final class Renderer {
           job.getMetadata().setAnnotations(withNote(job.getMetadata().getAnnotations(), buildNote));
           objects.add(buildConfigMap);
           objects.add(job);
-        } catch (ReconcileProblem problem) {
+        } catch (ImageProblem problem) {
           note += "; the build Job is not shown: " + problem.getMessage();
         }
       }

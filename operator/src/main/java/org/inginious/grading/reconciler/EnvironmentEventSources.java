@@ -26,7 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.inginious.grading.api.GradingEnvironment;
-import org.inginious.grading.build.kaniko.KanikoJobs;
+import org.inginious.grading.image.dockerfile.KanikoJobs;
 import org.inginious.grading.placement.Labels;
 import org.inginious.grading.placement.nodes.NodeEligibility;
 import org.inginious.grading.placement.nodes.NodeFacts;

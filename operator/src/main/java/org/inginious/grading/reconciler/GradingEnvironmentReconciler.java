@@ -22,9 +22,12 @@ import java.util.Optional;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.GradingEnvironmentValidator;
 import org.inginious.grading.api.GradingSpec;
-import org.inginious.grading.build.Backoff;
-import org.inginious.grading.build.ImageSources;
-import org.inginious.grading.build.ReconcileProblem;
+import org.inginious.grading.image.common.Backoff;
+import org.inginious.grading.image.ImageSources;
+import org.inginious.grading.image.common.ClusterView;
+import org.inginious.grading.image.common.Outcome;
+import org.inginious.grading.api.ConditionReasons;
+import org.inginious.grading.image.common.ImageProblem;
 import org.inginious.grading.config.OperatorConfig;
 import org.inginious.grading.placement.DesiredObjects;
 import org.inginious.grading.placement.GradingNetworkPolicies;
@@ -166,11 +169,11 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
           + ", which is older and keeps serving it; give one of them another spec.environmentName");
       return Optional.empty();
     }
-    ImageSources.Outcome outcome;
+    Outcome outcome;
     try {
       outcome = imageSources.obtain(environment, clusterView);
-    } catch (ReconcileProblem problem) {
-      if (problem.reason().equals(ImageSources.BASE_NOT_FOUND) || problem.reason().equals(ImageSources.BASE_CYCLE)) {
+    } catch (ImageProblem problem) {
+      if (problem.reason().equals(ConditionReasons.BASE_NOT_FOUND) || problem.reason().equals(ConditionReasons.BASE_CYCLE)) {
         status.baseReady(false, problem.reason(), problem.getMessage());
       }
       status.built(false, problem.reason(), problem.getMessage());
@@ -182,12 +185,12 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
       return Optional.empty();
     }
     recordBase(environment, outcome, status);
-    if (outcome instanceof ImageSources.Waiting waiting) {
+    if (outcome instanceof Outcome.Waiting waiting) {
       status.status().build = waiting.build() != null ? waiting.build() : status.status().build;
       status.waiting(waiting.phase(), waiting.reason(), waiting.message());
       return Optional.empty();
     }
-    if (outcome instanceof ImageSources.BuildFailed failed) {
+    if (outcome instanceof Outcome.BuildFailed failed) {
       status.status().build = failed.build();
       status.built(false, failed.reason(), failed.message());
       if (failed.retryAfter() == null) {
@@ -199,7 +202,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
       status.stalled(failed.reason(), failed.message() + " (retried with backoff)");
       return Optional.of(failed.retryAfter().isNegative() ? Duration.ZERO : failed.retryAfter());
     }
-    ImageSources.Available available = (ImageSources.Available) outcome;
+    Outcome.Available available = (Outcome.Available) outcome;
     status.status().image = available.image();
     status.status().buildHash = available.buildHash();
     status.status().build = available.build();
@@ -220,16 +223,16 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
    * missing, in a cycle, rebuilding or failed (the environment then stays on its last good image),
    * True once this environment is built from the base's current digest.
    */
-  private static void recordBase(GradingEnvironment environment, ImageSources.Outcome outcome, StatusWriter status) {
+  private static void recordBase(GradingEnvironment environment, Outcome outcome, StatusWriter status) {
     var base = environment.getSpec().build.base;
     if (base == null || base.environment == null) {
       status.status().conditions.removeIf(c -> Conditions.BASE_READY.equals(c.getType()));
       return;
     }
-    if (outcome instanceof ImageSources.Available available && available.baseNotice() != null) {
+    if (outcome instanceof Outcome.Available available && available.baseNotice() != null) {
       status.baseReady(false, available.baseNotice().reason(), available.baseNotice().message());
-    } else if (outcome instanceof ImageSources.Waiting waiting
-        && (waiting.reason().equals(ImageSources.WAITING_FOR_BASE) || waiting.reason().equals(ImageSources.BASE_FAILED))) {
+    } else if (outcome instanceof Outcome.Waiting waiting
+        && (waiting.reason().equals(ConditionReasons.WAITING_FOR_BASE) || waiting.reason().equals(ConditionReasons.BASE_FAILED))) {
       status.baseReady(false, waiting.reason(), waiting.message());
     } else {
       status.baseReady(true, Reasons.BASE_READY, "base environment " + environment.getMetadata().getNamespace() + "/"
@@ -322,7 +325,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
     }
     StatusRecord record = new StatusRecord(environment, context);
     StatusWriter status = new StatusWriter(environment, now());
-    if (e instanceof ReconcileProblem problem) {
+    if (e instanceof ImageProblem problem) {
       status.built(false, problem.reason(), problem.getMessage());
       status.retrying(problem.reason(), problem.getMessage());
     } else {

@@ -14,15 +14,16 @@ import java.util.Set;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import java.nio.file.Path;
 import org.inginious.grading.api.GradingEnvironment;
-import org.inginious.grading.build.Backoff;
-import org.inginious.grading.build.ImageLookup;
-import org.inginious.grading.build.ImageSources;
-import org.inginious.grading.build.LayersBuilds;
-import org.inginious.grading.build.jib.JibImageBuilder;
-import org.inginious.grading.build.kaniko.KanikoBuilds;
-import org.inginious.grading.build.PrebuiltImages;
-import org.inginious.grading.build.RegistrySecrets;
-import org.inginious.grading.build.registry.ImageResolver;
+import org.inginious.grading.image.common.Backoff;
+import org.inginious.grading.image.common.BuildListener;
+import org.inginious.grading.image.common.ImageLookup;
+import org.inginious.grading.image.ImageSources;
+import org.inginious.grading.image.layers.LayersBuilds;
+import org.inginious.grading.image.layers.JibImageBuilder;
+import org.inginious.grading.image.dockerfile.KanikoBuilds;
+import org.inginious.grading.image.prebuilt.PrebuiltImages;
+import org.inginious.grading.image.common.RegistrySecrets;
+import org.inginious.grading.image.registry.ImageResolver;
 import org.inginious.grading.config.OperatorConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,7 +61,7 @@ public final class GradingOperator implements AutoCloseable {
   private final boolean electsLeader;
 
   public GradingOperator(KubernetesClient client, OperatorConfig config, Set<String> namespaces, Settings settings) {
-    this(client, config, namespaces, settings, null, null, LayersBuilds.BuildListener.NONE);
+    this(client, config, namespaces, settings, null, null, BuildListener.NONE);
   }
 
   /**
@@ -69,7 +70,7 @@ public final class GradingOperator implements AutoCloseable {
    * @param builds told about every finished build (metrics)
    */
   public GradingOperator(KubernetesClient given, OperatorConfig config, Set<String> namespaces, Settings settings,
-      Metrics metrics, LeaderElectionConfiguration leaderElection, LayersBuilds.BuildListener builds) {
+      Metrics metrics, LeaderElectionConfiguration leaderElection, BuildListener builds) {
     // the given client's cluster and credentials, with environments read so that one this version
     // cannot read is reported instead of stopping the informer (UnreadableEnvironments)
     this.client = new KubernetesClientBuilder().withConfig(given.getConfiguration())

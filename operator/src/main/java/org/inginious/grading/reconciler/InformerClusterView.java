@@ -9,11 +9,14 @@ import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import java.util.List;
 import java.util.Optional;
 import org.inginious.grading.api.GradingEnvironment;
-import org.inginious.grading.build.ImageSources;
-import org.inginious.grading.build.kaniko.KanikoJobs;
+import org.inginious.grading.image.ImageSources;
+import org.inginious.grading.image.common.ClusterView;
+import org.inginious.grading.image.common.Outcome;
+import org.inginious.grading.api.ConditionReasons;
+import org.inginious.grading.image.dockerfile.KanikoJobs;
 
 /** What image sources read of the cluster, answered from the informer caches: never a request. */
-final class InformerClusterView implements ImageSources.ClusterView {
+final class InformerClusterView implements ClusterView {
   private final IndexerResourceCache<GradingEnvironment> environments;
   private final EnvironmentEventSources sources;
 

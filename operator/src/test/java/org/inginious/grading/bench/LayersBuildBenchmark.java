@@ -20,10 +20,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.inginious.grading.build.jib.BuildResult;
-import org.inginious.grading.build.jib.JibImageBuilder;
-import org.inginious.grading.build.jib.LayersBuildRequest;
-import org.inginious.grading.build.jib.LayersBuildRequest.FileEntry;
+import org.inginious.grading.image.layers.BuildResult;
+import org.inginious.grading.image.layers.JibImageBuilder;
+import org.inginious.grading.image.layers.LayersBuildRequest;
+import org.inginious.grading.image.layers.LayersBuildRequest.FileEntry;
 import org.inginious.grading.testing.LocalRegistry;
 
 /**

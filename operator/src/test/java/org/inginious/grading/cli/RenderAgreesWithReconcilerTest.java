@@ -21,7 +21,7 @@ import java.util.stream.Stream;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.ImageSpec;
 import org.inginious.grading.api.Phase;
-import org.inginious.grading.build.LayersBuilds;
+import org.inginious.grading.image.common.BuildListener;
 import org.inginious.grading.config.OperatorConfig;
 import org.inginious.grading.placement.Labels;
 import org.inginious.grading.reconciler.GradingOperator;
@@ -58,7 +58,7 @@ class RenderAgreesWithReconcilerTest {
           "cuda", Environments.prebuilt("cuda", image(registry, "cuda", Map.of(Labels.IMAGE_NEED_GPU, "1")),
               "gpu: {count: 2, resourceName: nvidia.com/mig-1g.10gb}")));
       try (GradingOperator operator = new GradingOperator(client, OperatorConfig.defaults(), Set.of(), FAST, null, null,
-          LayersBuilds.BuildListener.NONE).start()) {
+          BuildListener.NONE).start()) {
         manifests.values().forEach(env -> {
           env.getMetadata().setUid(null);
           env.getMetadata().setGeneration(null);

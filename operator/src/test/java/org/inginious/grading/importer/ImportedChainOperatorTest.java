@@ -15,8 +15,8 @@ import java.util.Map;
 import java.util.Set;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.Phase;
-import org.inginious.grading.build.LayersBuilds;
 import org.inginious.grading.config.OperatorConfig;
+import org.inginious.grading.image.common.BuildListener;
 import org.inginious.grading.placement.Labels;
 import org.inginious.grading.reconciler.GradingOperator;
 import org.inginious.grading.testing.LocalRegistry;
@@ -52,7 +52,7 @@ class ImportedChainOperatorTest {
       KubernetesClient client = cluster.client();
       OperatorConfig config = OperatorConfig.parse("builds: {jib: {cacheDir: " + dir.resolve("jib-cache") + "}}", "test");
       try (GradingOperator operator = new GradingOperator(client, config, Set.of(), FAST, null, null,
-          LayersBuilds.BuildListener.NONE).start()) {
+          BuildListener.NONE).start()) {
         applied.configMaps().forEach(cm -> client.resource(cm).create());
         // youngest first: the order is the operator's business, not the file's
         for (String name : List.of("course-exam", "course-python", "course-base")) {

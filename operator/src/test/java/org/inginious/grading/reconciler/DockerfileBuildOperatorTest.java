@@ -37,7 +37,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.Phase;
-import org.inginious.grading.build.kaniko.KanikoJobs;
+import org.inginious.grading.image.dockerfile.KanikoJobs;
 import org.inginious.grading.config.OperatorConfig;
 import org.inginious.grading.placement.Labels;
 import org.inginious.grading.testing.Environments;
@@ -82,7 +82,7 @@ class DockerfileBuildOperatorTest {
 
   static GradingOperator startOperator() {
     return new GradingOperator(client, config, Set.of(), PrebuiltEnvironmentOperatorTest.FAST, reconciles, null,
-        org.inginious.grading.build.LayersBuilds.BuildListener.NONE).start();
+        org.inginious.grading.image.common.BuildListener.NONE).start();
   }
 
   @AfterAll

@@ -63,7 +63,7 @@ class LayersBuildOperatorTest {
 
   static GradingOperator startOperator() {
     return new GradingOperator(client, config, Set.of(), PrebuiltEnvironmentOperatorTest.FAST, reconciles, null,
-        org.inginious.grading.build.LayersBuilds.BuildListener.NONE).start();
+        org.inginious.grading.image.common.BuildListener.NONE).start();
   }
 
   @AfterAll

@@ -50,7 +50,7 @@ class PrebuiltEnvironmentOperatorTest {
     cluster = new MockCluster();
     client = cluster.client();
     operator = new GradingOperator(client, OperatorConfig.defaults(), Set.of(), FAST, reconciles, null,
-        org.inginious.grading.build.LayersBuilds.BuildListener.NONE).start();
+        org.inginious.grading.image.common.BuildListener.NONE).start();
   }
 
   @AfterAll

@@ -1,0 +1,85 @@
+package org.inginious.grading.api;
+
+/**
+ * The condition reasons the image side of the operator reports ({@code org.inginious.grading.image}):
+ * stable, CamelCase, what tooling and people match on. The reconciler records a problem's reason on
+ * Built and also on Ready (with Stalled, or Reconciling when it is retried), and a build's reason
+ * in {@code status.build.reason}. The reconciler's own reasons (Placed, InvalidSpec, ...) are in
+ * {@code reconciler.Reasons}.
+ */
+public final class ConditionReasons {
+
+  // Built=True
+
+  /** Built=True: the prebuilt image's tag was resolved to a digest and its labels match the spec. */
+  public static final String RESOLVED = "Resolved";
+  /** Built=True: the image was built from the current inputs (or is the last good one while the base is not Ready). */
+  public static final String BUILT = "Built";
+
+  // Built=False: the spec, or an object it names, must change (Stalled until it does)
+
+  /** Built=False: an image reference of the spec is not a valid reference, or the registry rejected it. */
+  public static final String INVALID_IMAGE_REFERENCE = "InvalidImageReference";
+  /** Built=False: the prebuilt image's INGInious labels disagree with the spec. */
+  public static final String LABEL_MISMATCH = "LabelMismatch";
+  /** Built=False: a ConfigMap the build reads (files, Dockerfile, context) does not exist. */
+  public static final String CONFIG_MAP_MISSING = "ConfigMapMissing";
+  /** Built=False: a ConfigMap the build reads has a binaryData value that is not base64. */
+  public static final String CONFIG_MAP_INVALID = "ConfigMapInvalid";
+  /** Built=False: the Dockerfile ConfigMap has no key (or an empty one) where spec.build.dockerfile.configMapRef points. */
+  public static final String CONFIG_MAP_KEY_MISSING = "ConfigMapKeyMissing";
+  /** Built=False: the Dockerfile and its context do not fit in a build ConfigMap (about 1 MB). */
+  public static final String BUILD_CONTEXT_TOO_LARGE = "BuildContextTooLarge";
+  /** Built=False: the pull or push Secret has no .dockerconfigjson, or one that cannot be read. */
+  public static final String SECRET_INVALID = "SecretInvalid";
+
+  // Built=False: registries and Secrets that may come right by themselves (retried with backoff)
+
+  /** Built=False: the pull or push Secret does not exist (yet). */
+  public static final String SECRET_NOT_FOUND = "SecretNotFound";
+  /** Built=False: a registry did not answer, answered 5xx or 429, or TLS to it failed. */
+  public static final String REGISTRY_UNAVAILABLE = "RegistryUnavailable";
+  /** Built=False: a registry refused to let us read an image (the pull secret). */
+  public static final String REGISTRY_UNAUTHORIZED = "RegistryUnauthorized";
+  /** Built=False: the prebuilt image is not in its registry, or has no usable linux/amd64 manifest. */
+  public static final String IMAGE_NOT_FOUND = "ImageNotFound";
+  /** Built=False: the base image (spec.build.base.image, or a layers build's base) is not in its registry, or its pull was refused. */
+  public static final String BASE_IMAGE_NOT_FOUND = "BaseImageNotFound";
+
+  // Built=False and status.build.reason: the build failed (layers builds retry with backoff, Kaniko Jobs once something changes)
+
+  /** Built=False: the build failed (a Dockerfile step, the executor, jib, an invalid reference, a full disk). */
+  public static final String BUILD_FAILED = "BuildFailed";
+  /** Built=False: the build ran longer than spec.build.timeout and was stopped. */
+  public static final String BUILD_TIMEOUT = "BuildTimeout";
+  /** Built=False: the target registry refused the push of a layers build (image.pushSecretRef). */
+  public static final String PUSH_UNAUTHORIZED = "PushUnauthorized";
+  /** Built=False: the Kaniko executor ran out of memory (spec.build.resources.limits.memory). */
+  public static final String OOM_KILLED = "OOMKilled";
+  /** Built=False: the Kaniko build pod cannot pull the executor image (builds.kanikoImage). */
+  public static final String IMAGE_PULL_BACK_OFF = "ImagePullBackOff";
+  /** Built=False: the Kaniko build pod was evicted. */
+  public static final String EVICTED = "Evicted";
+  /** Built=False: the Kaniko Job completed, but its termination message names no digest of the repository. */
+  public static final String DIGEST_MISSING = "DigestMissing";
+
+  // A build in progress or done: status.build.reason (and Ready=False, Reconciling=True while it runs)
+
+  /** Ready=False, Reconciling=True and status.build.reason: a build of the current inputs runs. */
+  public static final String BUILDING = "Building";
+  /** status.build.reason only: the build pushed its image (the Built condition then says {@link #BUILT}). */
+  public static final String SUCCEEDED = "Succeeded";
+
+  // BaseReady=False (environments built on spec.build.base.environment)
+
+  /** BaseReady=False and Built=False: the base environment, or one in its chain, does not exist. */
+  public static final String BASE_NOT_FOUND = "BaseNotFound";
+  /** BaseReady=False and Built=False: the chain of base environments is a cycle (or longer than 32). */
+  public static final String BASE_CYCLE = "BaseCycle";
+  /** BaseReady=False: the base environment is not Ready yet; Ready=False too while nothing was built before. */
+  public static final String WAITING_FOR_BASE = "WaitingForBase";
+  /** BaseReady=False: the base environment failed; this environment waits, or stays on its last good image. */
+  public static final String BASE_FAILED = "BaseFailed";
+
+  private ConditionReasons() {}
+}
