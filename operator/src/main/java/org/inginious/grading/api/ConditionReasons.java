@@ -1,11 +1,11 @@
 package org.inginious.grading.api;
 
 /**
- * The condition reasons the image side of the operator reports ({@code org.inginious.grading.image}):
- * stable, CamelCase, what tooling and people match on. The reconciler records a problem's reason on
- * Built and also on Ready (with Stalled, or Reconciling when it is retried), and a build's reason
- * in {@code status.build.reason}. The reconciler's own reasons (Placed, InvalidSpec, ...) are in
- * {@code reconciler.Reasons}.
+ * Every condition reason the operator reports, in one place: they are API (the README's table, the
+ * Argo CD health check, users' alerts match on them), so they are stable and CamelCase. The
+ * reconciler records an image problem's reason on Built and also on Ready (with Stalled, or
+ * Reconciling when it is retried), and a build's reason in {@code status.build.reason}. A test holds
+ * the README's table to this class.
  */
 public final class ConditionReasons {
 
@@ -80,6 +80,44 @@ public final class ConditionReasons {
   public static final String WAITING_FOR_BASE = "WaitingForBase";
   /** BaseReady=False: the base environment failed; this environment waits, or stays on its last good image. */
   public static final String BASE_FAILED = "BaseFailed";
+
+  // Ready and Placed
+
+  /** Ready=True and Placed=True: the PodTemplate runs the current image with its RuntimeClass. */
+  public static final String PLACED = "Placed";
+  /** Ready=False, Stalled=True: the spec breaks a rule the CRD also enforces (the message names the field). */
+  public static final String INVALID_SPEC = "InvalidSpec";
+  /** Ready=False, Placed=False: an unmanaged RuntimeClass (kata, nvidia) is not installed. */
+  public static final String RUNTIME_CLASS_MISSING = "RuntimeClassMissing";
+  /** Ready=False, Placed=False: spec.grading.nodeSelector contradicts the RuntimeClass's scheduling. */
+  public static final String NODE_SELECTOR_CONFLICT = "NodeSelectorConflict";
+  /** Ready=False, Reconciling=True: an unexpected error (the API server's message), retried with backoff. */
+  public static final String RECONCILE_ERROR = "ReconcileError";
+  /** Ready=False, Stalled=True: the stored spec holds a field or value this operator version cannot read (a newer CRD). */
+  public static final String UNSUPPORTED_SPEC = "UnsupportedSpec";
+  /** Ready=False, Stalled=True: an older environment of the namespace has the same environmentName and keeps it. */
+  public static final String ENVIRONMENT_NAME_CONFLICT = "EnvironmentNameConflict";
+
+  // BaseReady=True
+
+  /** BaseReady=True: this environment is built from its base environment's current image. */
+  public static final String BASE_READY = "BaseReady";
+
+  // Schedulable (False also sets Stalled=True with the same reason; Ready stays about image and placement)
+
+  /** Schedulable=True: at least one Ready node can run the grading pods. */
+  public static final String ELIGIBLE_NODES = "EligibleNodes";
+  /** Schedulable=False: no node can run the grading pods (the message names what the nodes lack). */
+  public static final String NO_ELIGIBLE_NODES = "NoEligibleNodes";
+  /** Schedulable=False: nodes can run the grading pods, but none of them is Ready. */
+  public static final String NO_READY_NODES = "NoReadyNodes";
+
+  // Pulled (pre-pull on)
+
+  /** Pulled=True: every node the pre-pull DaemonSet runs on holds the current image. */
+  public static final String IMAGE_PULLED = "ImagePulled";
+  /** Pulled=False: the pre-pull DaemonSet is still pulling the current image on some node. */
+  public static final String PULLING = "Pulling";
 
   private ConditionReasons() {}
 }

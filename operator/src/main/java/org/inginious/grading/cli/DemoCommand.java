@@ -41,7 +41,6 @@ import org.inginious.grading.config.OperatorConfig;
 import org.inginious.grading.placement.prepull.PrePullDaemonSets;
 import org.inginious.grading.placement.prepull.PrePullMember;
 import org.inginious.grading.reconciler.GradingOperator;
-import org.inginious.grading.reconciler.Reasons;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -230,7 +229,7 @@ public class DemoCommand implements Callable<Integer> {
     // Pending on a registry we cannot reach from here is as far as the demo gets.
     return status.phase == Phase.Pending && ready(environment).map(c -> c.getReason().startsWith("Registry")
         || c.getReason().equals(ConditionReasons.IMAGE_NOT_FOUND)
-        || c.getReason().equals(Reasons.RUNTIME_CLASS_MISSING)).orElse(false);
+        || c.getReason().equals(ConditionReasons.RUNTIME_CLASS_MISSING)).orElse(false);
   }
 
   private static Optional<Condition> ready(GradingEnvironment environment) {

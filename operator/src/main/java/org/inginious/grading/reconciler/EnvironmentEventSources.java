@@ -1,5 +1,6 @@
 package org.inginious.grading.reconciler;
 
+import org.inginious.grading.api.ConditionReasons;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
@@ -85,7 +86,7 @@ final class EnvironmentEventSources {
     environments.addIndexer(ENVIRONMENT_NAME_INDEX, env -> UnreadableEnvironments.problem(env).isPresent()
         ? List.of() : List.of(environmentNameKey(env)));
     environments.addIndexer(NAME_CONFLICT_INDEX, env -> env.getStatus() != null && Conditions
-        .find(env.getStatus().conditions, Conditions.READY).map(c -> Reasons.ENVIRONMENT_NAME_CONFLICT.equals(c.getReason()))
+        .find(env.getStatus().conditions, Conditions.READY).map(c -> ConditionReasons.ENVIRONMENT_NAME_CONFLICT.equals(c.getReason()))
         .orElse(false) ? List.of(env.getMetadata().getNamespace()) : List.of());
     // A referenced ConfigMap changes -> the environments that read it rebuild (their hash moves).
     configMaps = new InformerEventSource<>(

@@ -147,16 +147,16 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
     Optional<String> unreadable = UnreadableEnvironments.problem(environment);
     if (unreadable.isPresent()) {
       if (!Conditions.find(status.status().conditions, Conditions.READY)
-          .map(c -> Reasons.UNSUPPORTED_SPEC.equals(c.getReason())).orElse(false)) {
+          .map(c -> ConditionReasons.UNSUPPORTED_SPEC.equals(c.getReason())).orElse(false)) {
         LOG.warn("Skipping {}: {}", EnvironmentEventSources.key(environment), unreadable.get());
       }
-      status.stalled(Reasons.UNSUPPORTED_SPEC, unreadable.get() + ": this operator version cannot read it (is the CRD"
+      status.stalled(ConditionReasons.UNSUPPORTED_SPEC, unreadable.get() + ": this operator version cannot read it (is the CRD"
           + " newer than the operator?); upgrade the operator or change the spec");
       return Optional.empty();
     }
     List<String> problems = GradingEnvironmentValidator.validate(environment);
     if (!problems.isEmpty()) {
-      status.stalled(Reasons.INVALID_SPEC, String.join("; ", problems));
+      status.stalled(ConditionReasons.INVALID_SPEC, String.join("; ", problems));
       return Optional.empty();
     }
     Optional<GradingEnvironment> nameHolder = olderWithSameEnvironmentName(environment);
@@ -164,7 +164,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
       // one PodTemplate per environment id: the grader could not tell two apart
       OwnedObjects.deleteOwned(context, sources.podTemplates, GradingPodTemplates.name(environment), environment);
       status.status().podTemplate = null;
-      status.stalled(Reasons.ENVIRONMENT_NAME_CONFLICT, "spec.environmentName: '" + environment.environmentName()
+      status.stalled(ConditionReasons.ENVIRONMENT_NAME_CONFLICT, "spec.environmentName: '" + environment.environmentName()
           + "' is also the environment name of " + EnvironmentEventSources.key(nameHolder.get())
           + ", which is older and keeps serving it; give one of them another spec.environmentName");
       return Optional.empty();
@@ -235,7 +235,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
         && (waiting.reason().equals(ConditionReasons.WAITING_FOR_BASE) || waiting.reason().equals(ConditionReasons.BASE_FAILED))) {
       status.baseReady(false, waiting.reason(), waiting.message());
     } else {
-      status.baseReady(true, Reasons.BASE_READY, "base environment " + environment.getMetadata().getNamespace() + "/"
+      status.baseReady(true, ConditionReasons.BASE_READY, "base environment " + environment.getMetadata().getNamespace() + "/"
           + base.environment + " is Ready");
     }
   }
@@ -248,18 +248,18 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
         ? ensureRuntimeClass(context.getClient(), RuntimeClasses.desired(runtime.config()))
         : sources.runtimeClasses.get(new ResourceID(runtime.runtimeClassName())).orElse(null);
     if (runtimeClass == null) {
-      status.placed(false, Reasons.RUNTIME_CLASS_MISSING, "RuntimeClass " + runtime.runtimeClassName() + " for runtime "
+      status.placed(false, ConditionReasons.RUNTIME_CLASS_MISSING, "RuntimeClass " + runtime.runtimeClassName() + " for runtime "
           + runtime.runtime().id() + " does not exist: install it (for example with kata-deploy or the NVIDIA GPU operator)"
           + " or change runtimes." + runtime.runtime().id() + ".runtimeClassName in the operator configuration");
-      status.stalled(Reasons.RUNTIME_CLASS_MISSING, status.lastMessage());
+      status.stalled(ConditionReasons.RUNTIME_CLASS_MISSING, status.lastMessage());
       return;
     }
     GradingSpec grading = environment.getSpec().grading == null ? new GradingSpec() : environment.getSpec().grading;
     List<String> conflicts = NodeSelectorConflicts.between(
         grading.nodeSelector, RuntimeClasses.nodeSelector(runtimeClass), runtimeClass.getMetadata().getName());
     if (!conflicts.isEmpty()) {
-      status.placed(false, Reasons.NODE_SELECTOR_CONFLICT, String.join("; ", conflicts));
-      status.stalled(Reasons.NODE_SELECTOR_CONFLICT, status.lastMessage());
+      status.placed(false, ConditionReasons.NODE_SELECTOR_CONFLICT, String.join("; ", conflicts));
+      status.stalled(ConditionReasons.NODE_SELECTOR_CONFLICT, status.lastMessage());
       return;
     }
     DesiredObjects desired = DesiredObjects.of(environment, image, runtime);
@@ -271,7 +271,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
       OwnedObjects.deleteOwned(context, sources.networkPolicies, GradingNetworkPolicies.name(environment), environment);
     }
     status.status().podTemplate = desired.podTemplate().getMetadata().getName();
-    status.placed(true, Reasons.PLACED, "PodTemplate " + status.status().podTemplate + " runs " + image
+    status.placed(true, ConditionReasons.PLACED, "PodTemplate " + status.status().podTemplate + " runs " + image
         + " with RuntimeClass " + runtime.runtimeClassName());
     status.ready();
     PlacementRequirements requirements = PlacementRequirements.of(grading, runtimeClass);
@@ -330,7 +330,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
       status.retrying(problem.reason(), problem.getMessage());
     } else {
       LOG.warn("Reconciling {} failed", EnvironmentEventSources.key(environment), e);
-      status.retrying(Reasons.RECONCILE_ERROR, ApiErrors.describe(e));
+      status.retrying(ConditionReasons.RECONCILE_ERROR, ApiErrors.describe(e));
     }
     return record.unchanged(environment)
         ? ErrorStatusUpdateControl.noStatusUpdate()

@@ -1,5 +1,6 @@
 package org.inginious.grading.reconciler;
 
+import org.inginious.grading.api.ConditionReasons;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -19,7 +20,7 @@ final class StatusEvents {
   static final String BUILD_SUCCEEDED = "BuildSucceeded";
   static final String BUILD_FAILED = "BuildFailed";
   static final String IMAGE_UPDATED = "ImageUpdated";
-  static final String RUNTIME_CLASS_MISSING = Reasons.RUNTIME_CLASS_MISSING;
+  static final String RUNTIME_CLASS_MISSING = ConditionReasons.RUNTIME_CLASS_MISSING;
 
   /** One event: type Normal or Warning, a CamelCase reason, a one-line message. */
   record Event(boolean warning, String reason, String message) {}

@@ -1,5 +1,6 @@
 package org.inginious.grading.reconciler;
 
+import org.inginious.grading.api.ConditionReasons;
 import java.time.Instant;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.GradingEnvironmentStatus;
@@ -50,9 +51,9 @@ final class StatusWriter {
 
   void ready() {
     status.phase = Phase.Ready;
-    set(Conditions.READY, true, Reasons.PLACED, lastMessage);
-    set(Conditions.RECONCILING, false, Reasons.PLACED, "");
-    set(Conditions.STALLED, false, Reasons.PLACED, "");
+    set(Conditions.READY, true, ConditionReasons.PLACED, lastMessage);
+    set(Conditions.RECONCILING, false, ConditionReasons.PLACED, "");
+    set(Conditions.STALLED, false, ConditionReasons.PLACED, "");
   }
 
   /** Progressing on its own: a build runs, or a base environment is not ready yet (events follow). */
@@ -65,7 +66,7 @@ final class StatusWriter {
 
   /** A person must act: the spec, a Secret, a RuntimeClass, the image. */
   void stalled(String reason, String message) {
-    status.phase = Reasons.RUNTIME_CLASS_MISSING.equals(reason) ? Phase.Pending : Phase.Failed;
+    status.phase = ConditionReasons.RUNTIME_CLASS_MISSING.equals(reason) ? Phase.Pending : Phase.Failed;
     set(Conditions.READY, false, reason, message);
     set(Conditions.RECONCILING, false, reason, "");
     set(Conditions.STALLED, true, reason, message);
@@ -86,7 +87,7 @@ final class StatusWriter {
   /** Condition Pulled and status.prePull: has every node that can run the pods got the current image? */
   void pulled(PrePullProgress progress) {
     status.prePull = new PrePullStatus(progress.desired(), progress.pulled());
-    set(Conditions.PULLED, progress.complete(), progress.complete() ? Reasons.IMAGE_PULLED : Reasons.PULLING,
+    set(Conditions.PULLED, progress.complete(), progress.complete() ? ConditionReasons.IMAGE_PULLED : ConditionReasons.PULLING,
         "current image on " + progress.pulled() + " of " + progress.desired() + " nodes");
   }
 

@@ -4,10 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import java.lang.reflect.Modifier;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
+import org.inginious.grading.api.ConditionReasons;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.luaj.vm2.Globals;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
@@ -118,6 +124,41 @@ class ArgoHealthCheckTest {
         """));
 
     assertThat(health.status()).isEqualTo("Progressing");
+  }
+
+  static Stream<String> everyReason() {
+    return Arrays.stream(ConditionReasons.class.getDeclaredFields())
+        .filter(f -> Modifier.isStatic(f.getModifiers()) && f.getType() == String.class)
+        .map(f -> {
+          try {
+            return (String) f.get(null);
+          } catch (IllegalAccessException e) {
+            throw new AssertionError(e);
+          }
+        });
+  }
+
+  /** Whatever the reason of the catalogue: Stalled is Degraded, Reconciling is Progressing, each with its reason. */
+  @ParameterizedTest
+  @MethodSource("everyReason")
+  void everyReasonOfTheCatalogueGetsItsHealth(String reason) {
+    Health stalled = check(environment(2, """
+        observedGeneration: 2
+        phase: Failed
+        conditions:
+          - {type: Ready, status: "False", reason: %1$s, message: "what went wrong"}
+          - {type: Stalled, status: "True", reason: %1$s, message: "what went wrong"}
+        """.formatted(reason)));
+    Health reconciling = check(environment(2, """
+        observedGeneration: 2
+        phase: Pending
+        conditions:
+          - {type: Ready, status: "False", reason: %1$s, message: "what goes on"}
+          - {type: Reconciling, status: "True", reason: %1$s, message: "what goes on"}
+        """.formatted(reason)));
+
+    assertThat(stalled).isEqualTo(new Health("Degraded", reason + ": what went wrong"));
+    assertThat(reconciling).isEqualTo(new Health("Progressing", reason + ": what goes on"));
   }
 
   @Test

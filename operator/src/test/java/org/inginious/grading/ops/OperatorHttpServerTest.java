@@ -1,5 +1,6 @@
 package org.inginious.grading.ops;
 
+import org.inginious.grading.api.ConditionReasons;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.awaitility.Awaitility.await;
@@ -19,7 +20,6 @@ import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.config.OperatorConfig;
 import org.inginious.grading.reconciler.Conditions;
 import org.inginious.grading.reconciler.GradingOperator;
-import org.inginious.grading.reconciler.Reasons;
 import org.inginious.grading.testing.MockCluster;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -95,7 +95,7 @@ class OperatorHttpServerTest {
           .inNamespace("grading").withName("broken").get();
       assertThat(env.getStatus()).isNotNull();
       assertThat(Conditions.find(env.getStatus().conditions, Conditions.READY).orElseThrow().getReason())
-          .isEqualTo(Reasons.INVALID_SPEC);
+          .isEqualTo(ConditionReasons.INVALID_SPEC);
     });
 
     metrics.recordBuild(OperatorMetrics.STRATEGY_JIB, OperatorMetrics.OUTCOME_SUCCEEDED, Duration.ofSeconds(3));

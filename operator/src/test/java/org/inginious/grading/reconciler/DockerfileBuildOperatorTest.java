@@ -1,5 +1,6 @@
 package org.inginious.grading.reconciler;
 
+import org.inginious.grading.api.ConditionReasons;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -444,7 +445,7 @@ class DockerfileBuildOperatorTest {
     String image = succeed(job);
     assertThat(image).startsWith(repository + "@sha256:");
     GradingEnvironment ready = awaitReady("php", image);
-    assertThat(condition(ready, Conditions.READY).getReason()).isEqualTo(Reasons.PLACED);
+    assertThat(condition(ready, Conditions.READY).getReason()).isEqualTo(ConditionReasons.PLACED);
     assertThat(condition(ready, Conditions.BUILT).getStatus()).isEqualTo("True");
     assertThat(ready.getStatus().buildHash).isEqualTo(hash);
     assertThat(ready.getStatus().build.name).isEqualTo(name);

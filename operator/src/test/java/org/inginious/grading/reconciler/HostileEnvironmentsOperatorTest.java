@@ -1,5 +1,6 @@
 package org.inginious.grading.reconciler;
 
+import org.inginious.grading.api.ConditionReasons;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -99,36 +100,36 @@ class HostileEnvironmentsOperatorTest {
 
   @Test
   void anEnvironmentThatCannotBeReadIsReportedAndTheOthersGoOn() {
-    awaitReason("good-before", Reasons.PLACED);
-    awaitReason("from-newer-crd", Reasons.UNSUPPORTED_SPEC);
+    awaitReason("good-before", ConditionReasons.PLACED);
+    awaitReason("from-newer-crd", ConditionReasons.UNSUPPORTED_SPEC);
     assertThat((String) readyCondition("from-newer-crd").get("message"))
         .contains("spec.grading.runtime").contains("gvisor").contains("upgrade the operator").doesNotContain("Exception");
 
     // and while it runs: one more that cannot be read, one more good one
     createRaw("with-new-field", "{shmSize: 1Gi}");
     createGood("good-after", "good-after");
-    awaitReason("with-new-field", Reasons.UNSUPPORTED_SPEC);
+    awaitReason("with-new-field", ConditionReasons.UNSUPPORTED_SPEC);
     assertThat((String) readyCondition("with-new-field").get("message")).contains("unknown field spec.grading.shmSize");
-    awaitReason("good-after", Reasons.PLACED);
+    awaitReason("good-after", ConditionReasons.PLACED);
     assertThat(client.resources(PodTemplate.class).inNamespace(NS).withName("with-new-field-grading").get()).isNull();
   }
 
   @Test
   void theNewerOfTwoEnvironmentsWithOneEnvironmentNameWaitsForTheOlder() {
     createGood("php-first", "php");
-    awaitReason("php-first", Reasons.PLACED);
+    awaitReason("php-first", ConditionReasons.PLACED);
     createGood("php-second", "php");
-    awaitReason("php-second", Reasons.ENVIRONMENT_NAME_CONFLICT);
+    awaitReason("php-second", ConditionReasons.ENVIRONMENT_NAME_CONFLICT);
     assertThat((String) readyCondition("php-second").get("message")).contains("grading/php-first").contains("keeps serving");
     assertThat(client.resources(PodTemplate.class).inNamespace(NS).withName("php-second-grading").get()).isNull();
-    assertThat(readyCondition("php-first")).containsEntry("reason", Reasons.PLACED);
+    assertThat(readyCondition("php-first")).containsEntry("reason", ConditionReasons.PLACED);
 
     // the older one takes another name: the newer one is woken and serves "php"
     client.resources(GradingEnvironment.class).inNamespace(NS).withName("php-first").edit(e -> {
       e.getSpec().environmentName = "php-legacy";
       return e;
     });
-    awaitReason("php-second", Reasons.PLACED);
+    awaitReason("php-second", ConditionReasons.PLACED);
     assertThat(client.resources(PodTemplate.class).inNamespace(NS).withName("php-second-grading").get()).isNotNull();
   }
 }

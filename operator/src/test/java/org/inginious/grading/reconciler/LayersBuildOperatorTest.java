@@ -1,5 +1,6 @@
 package org.inginious.grading.reconciler;
 
+import org.inginious.grading.api.ConditionReasons;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -149,7 +150,7 @@ class LayersBuildOperatorTest {
           workingDir: /task
         """, "gpu: {count: 1}");
 
-    GradingEnvironment env = awaitReason("runner", Reasons.PLACED);
+    GradingEnvironment env = awaitReason("runner", ConditionReasons.PLACED);
     assertThat(env.getStatus().phase).isEqualTo(Phase.Ready);
     String repository = "inginious/env-runner";
     assertThat(env.getStatus().image).startsWith(registry.host() + "/" + repository + "@sha256:");
@@ -185,7 +186,7 @@ class LayersBuildOperatorTest {
   void unchangedInputsNeverRebuildNotEvenAfterARestart() throws Exception {
     configMap("stable-files", Map.of("a.txt", "a"));
     layers("stable", registry.host(), "layers:\n  files: [{configMapRef: {name: stable-files}, path: /opt}]", "");
-    GradingEnvironment first = awaitReason("stable", Reasons.PLACED);
+    GradingEnvironment first = awaitReason("stable", ConditionReasons.PLACED);
     long pushes = manifestPushes(registry, "inginious/env-stable");
     assertThat(pushes).isGreaterThanOrEqualTo(1);
 
@@ -211,7 +212,7 @@ class LayersBuildOperatorTest {
   void editingAReferencedConfigMapRebuildsAndMovesThePodTemplate() {
     configMap("lib-files", Map.of("lib.py", "VERSION = 1\n"));
     layers("lib", registry.host(), "layers:\n  files: [{configMapRef: {name: lib-files}, path: /course/lib}]", "");
-    GradingEnvironment first = awaitReason("lib", Reasons.PLACED);
+    GradingEnvironment first = awaitReason("lib", ConditionReasons.PLACED);
 
     configMap("lib-files", Map.of("lib.py", "VERSION = 2\n"));
     GradingEnvironment second = awaitNewImage("lib", first.getStatus().image);
@@ -237,8 +238,8 @@ class LayersBuildOperatorTest {
 
     configMap("parent-files", Map.of("parent.txt", "v1"));
     layers("parent", registry.host(), "layers:\n  files: [{configMapRef: {name: parent-files}, path: /parent}]", "");
-    GradingEnvironment parent = awaitReason("parent", Reasons.PLACED);
-    GradingEnvironment child = awaitReason("child", Reasons.PLACED);
+    GradingEnvironment parent = awaitReason("parent", ConditionReasons.PLACED);
+    GradingEnvironment child = awaitReason("child", ConditionReasons.PLACED);
     String childRepo = "inginious/env-child";
     var childManifest = contents.manifest(childRepo, child.getStatus().image.substring(child.getStatus().image.indexOf('@') + 1));
     var parentManifest = contents.manifest("inginious/env-parent",
@@ -265,12 +266,12 @@ class LayersBuildOperatorTest {
     GradingEnvironment missing = awaitReason("needs-files", "ConfigMapMissing");
     assertThat(ready(missing).getMessage()).contains("grading/not-yet").contains("spec.build.layers.files[0].configMapRef");
     configMap("not-yet", Map.of("f", "x"));
-    awaitReason("needs-files", Reasons.PLACED);
+    awaitReason("needs-files", ConditionReasons.PLACED);
 
     layers("needs-base", registry.host(), "base: {image: \"" + registry.host() + "/library/base:v1\"}\nlayers: {env: {A: b}}", "");
     awaitReason("needs-base", "BaseImageNotFound");
     TestImages.push(registry.host(), "library/base", "v1", Map.of());
-    GradingEnvironment built = awaitReason("needs-base", Reasons.PLACED);
+    GradingEnvironment built = awaitReason("needs-base", ConditionReasons.PLACED);
     assertThat(built.getStatus().phase).isEqualTo(Phase.Ready);
   }
 
@@ -290,7 +291,7 @@ class LayersBuildOperatorTest {
       awaitReason("secured", "RegistryUnavailable");
 
       secured.start();
-      GradingEnvironment ready = awaitReason("secured", Reasons.PLACED);
+      GradingEnvironment ready = awaitReason("secured", ConditionReasons.PLACED);
       assertThat(ready.getStatus().image).startsWith(secured.host() + "/inginious/env-secured@sha256:");
     }
   }

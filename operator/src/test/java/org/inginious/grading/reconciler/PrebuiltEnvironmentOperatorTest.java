@@ -1,5 +1,6 @@
 package org.inginious.grading.reconciler;
 
+import org.inginious.grading.api.ConditionReasons;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -102,7 +103,7 @@ class PrebuiltEnvironmentOperatorTest {
   void prebuiltImageBecomesReadyPinnedByDigest() {
     apply("php", image("inginious/env-php"), "resources: {limits: {memory: 300Mi}}");
 
-    GradingEnvironment env = awaitReason("php", Reasons.PLACED);
+    GradingEnvironment env = awaitReason("php", ConditionReasons.PLACED);
     assertThat(env.getStatus().phase).isEqualTo(Phase.Ready);
     assertThat(env.getStatus().image).isEqualTo(registry.host() + "/inginious/env-php@" + phpDigest);
     assertThat(env.getStatus().runtimeClassName).isEqualTo("runc");
@@ -134,7 +135,7 @@ class PrebuiltEnvironmentOperatorTest {
   @Test
   void networkPolicyFollowsTheNetworkSetting() {
     apply("netflip", image("library/plain"), "");
-    awaitReason("netflip", Reasons.PLACED);
+    awaitReason("netflip", ConditionReasons.PLACED);
     assertThat(networkPolicy("netflip")).isNotNull();
 
     GradingEnvironment edited = get("netflip");
@@ -160,9 +161,9 @@ class PrebuiltEnvironmentOperatorTest {
   @Test
   void managedRuntimeClassesDeletedOrEditedByHandAreRestored() {
     apply("runs-on-crun", image("library/plain"), "runtime: crun");
-    awaitReason("runs-on-crun", Reasons.PLACED);
+    awaitReason("runs-on-crun", ConditionReasons.PLACED);
     apply("runs-on-runc", image("library/plain"), "");
-    awaitReason("runs-on-runc", Reasons.PLACED);
+    awaitReason("runs-on-runc", ConditionReasons.PLACED);
     String runcUid = client.resources(RuntimeClass.class).withName("runc").get().getMetadata().getUid();
 
     client.resources(RuntimeClass.class).withName("runc").delete();
@@ -187,7 +188,7 @@ class PrebuiltEnvironmentOperatorTest {
     awaitReason("stable", "LabelMismatch");
     GradingEnvironment failed = get("stable");
     apply("stable-ok", image("library/plain"), "");
-    GradingEnvironment ready = awaitReason("stable-ok", Reasons.PLACED);
+    GradingEnvironment ready = awaitReason("stable-ok", ConditionReasons.PLACED);
     String transition = condition(ready, Conditions.READY).getLastTransitionTime();
     String templateVersion = podTemplate("stable-ok").getMetadata().getResourceVersion();
     String policyVersion = networkPolicy("stable-ok").getMetadata().getResourceVersion();
@@ -204,7 +205,7 @@ class PrebuiltEnvironmentOperatorTest {
   @Test
   void specChangeMovesThePodTemplateAndObservedGeneration() {
     apply("follow", image("library/plain"), "");
-    GradingEnvironment first = awaitReason("follow", Reasons.PLACED);
+    GradingEnvironment first = awaitReason("follow", ConditionReasons.PLACED);
 
     GradingEnvironment edited = get("follow");
     edited.getSpec().grading.activeDeadlineSeconds = 42L;
@@ -225,7 +226,7 @@ class PrebuiltEnvironmentOperatorTest {
   @Test
   void missingUnmanagedRuntimeClassWaitsUntilItIsInstalled() {
     apply("sysadmin", image("library/plain"), "runtime: kata");
-    GradingEnvironment waiting = awaitReason("sysadmin", Reasons.RUNTIME_CLASS_MISSING);
+    GradingEnvironment waiting = awaitReason("sysadmin", ConditionReasons.RUNTIME_CLASS_MISSING);
     assertThat(condition(waiting, Conditions.READY).getMessage()).contains("kata-qemu");
     assertThat(condition(waiting, Conditions.STALLED).getStatus()).isEqualTo("True");
     assertThat(podTemplate("sysadmin")).isNull();
@@ -233,7 +234,7 @@ class PrebuiltEnvironmentOperatorTest {
     // kata-deploy installs the class later: the environment must follow without being touched
     client.resource(new RuntimeClassBuilder().withNewMetadata().withName("kata-qemu").endMetadata()
         .withHandler("kata-qemu").build()).create();
-    GradingEnvironment ready = awaitReason("sysadmin", Reasons.PLACED);
+    GradingEnvironment ready = awaitReason("sysadmin", ConditionReasons.PLACED);
     assertThat(ready.getStatus().runtimeClassName).isEqualTo("kata-qemu");
     assertThat(podTemplate("sysadmin").getTemplate().getMetadata().getLabels()).containsEntry(Labels.TYPE, "kata");
   }
@@ -241,7 +242,7 @@ class PrebuiltEnvironmentOperatorTest {
   @Test
   void podTemplateDeletedOrEditedByHandIsRestored() {
     apply("restore", image("library/plain"), "");
-    awaitReason("restore", Reasons.PLACED);
+    awaitReason("restore", ConditionReasons.PLACED);
     String image = get("restore").getStatus().image;
 
     client.resource(podTemplate("restore")).delete();
@@ -261,7 +262,7 @@ class PrebuiltEnvironmentOperatorTest {
   @Test
   void deletingTheEnvironmentRemovesItsPodTemplateAndNetworkPolicy() {
     apply("doomed", image("library/plain"), "");
-    awaitReason("doomed", Reasons.PLACED);
+    awaitReason("doomed", ConditionReasons.PLACED);
     assertThat(networkPolicy("doomed")).isNotNull();
     client.resource(get("doomed")).delete();
     await().atMost(TIMEOUT).untilAsserted(() -> {
@@ -284,7 +285,7 @@ class PrebuiltEnvironmentOperatorTest {
       assertThat(podTemplate("flaky")).isNull();
 
       flaky.start();
-      GradingEnvironment ready = awaitReason("flaky", Reasons.PLACED);
+      GradingEnvironment ready = awaitReason("flaky", ConditionReasons.PLACED);
       assertThat(ready.getStatus().image).endsWith(digest);
       assertThat(condition(ready, Conditions.RECONCILING).getStatus()).isEqualTo("False");
     }
@@ -293,7 +294,7 @@ class PrebuiltEnvironmentOperatorTest {
   @Test
   void gpuImageAndSpecMustAgree() {
     apply("cuda", image("inginious/env-cuda"), "gpu: {count: 1}");
-    GradingEnvironment ready = awaitReason("cuda", Reasons.PLACED);
+    GradingEnvironment ready = awaitReason("cuda", ConditionReasons.PLACED);
     assertThat(ready.getStatus().image).endsWith(gpuDigest);
     assertThat(ready.getStatus().runtimeClassName).isEqualTo("nvidia");
   }
@@ -315,7 +316,7 @@ class PrebuiltEnvironmentOperatorTest {
     client.resource(invalid).create();
     apply("good", image("library/plain"), "");
 
-    awaitReason("good", Reasons.PLACED);
+    awaitReason("good", ConditionReasons.PLACED);
     assertThat(condition(awaitReason("cuda-no-gpu", "LabelMismatch"), Conditions.READY).getMessage())
         .contains("org.inginious.grading.need_gpu");
     assertThat(condition(awaitReason("plain-with-gpu", "LabelMismatch"), Conditions.READY).getMessage())
@@ -325,14 +326,14 @@ class PrebuiltEnvironmentOperatorTest {
     assertThat(condition(missing, Conditions.RECONCILING).getStatus()).isEqualTo("True");
     assertThat(condition(awaitReason("secretless", "SecretNotFound"), Conditions.READY).getMessage()).contains("grading/regcred");
     assertThat(get("invalid").getStatus()).isNotNull();
-    GradingEnvironment invalidStatus = awaitReason("invalid", Reasons.INVALID_SPEC);
+    GradingEnvironment invalidStatus = awaitReason("invalid", ConditionReasons.INVALID_SPEC);
     assertThat(condition(invalidStatus, Conditions.READY).getMessage()).contains("spec.grading.needRoot");
     assertThat(invalidStatus.getStatus().phase).isEqualTo(Phase.Failed);
     // nvidia is not installed in this cluster: that is reported first; install it with a selector
-    awaitReason("conflict", Reasons.RUNTIME_CLASS_MISSING);
+    awaitReason("conflict", ConditionReasons.RUNTIME_CLASS_MISSING);
     client.resource(new RuntimeClassBuilder().withNewMetadata().withName("nvidia").endMetadata().withHandler("nvidia")
         .withNewScheduling().withNodeSelector(Map.of("kubernetes.io/arch", "amd64")).endScheduling().build()).create();
-    assertThat(condition(awaitReason("conflict", Reasons.NODE_SELECTOR_CONFLICT), Conditions.READY).getMessage())
+    assertThat(condition(awaitReason("conflict", ConditionReasons.NODE_SELECTOR_CONFLICT), Conditions.READY).getMessage())
         .contains("kubernetes.io/arch=arm64").contains("RuntimeClass nvidia");
     assertThat(podTemplate("conflict")).isNull();
   }

@@ -1,5 +1,6 @@
 package org.inginious.grading.reconciler;
 
+import org.inginious.grading.api.ConditionReasons;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
@@ -69,7 +70,7 @@ class StatusEventsTest {
   @Test
   void aMissingRuntimeClassIsAWarningOnTransition() {
     GradingEnvironmentStatus missing = status(Phase.Pending, null, null, "r/php@sha256:aa", null);
-    Conditions.set(missing.conditions, Conditions.PLACED, false, Reasons.RUNTIME_CLASS_MISSING, "RuntimeClass kata-qemu ...", 1L, T0);
+    Conditions.set(missing.conditions, Conditions.PLACED, false, ConditionReasons.RUNTIME_CLASS_MISSING, "RuntimeClass kata-qemu ...", 1L, T0);
     assertThat(reasons(status(Phase.Pending, null, null, "r/php@sha256:aa", null), missing))
         .containsExactly(StatusEvents.RUNTIME_CLASS_MISSING);
     assertThat(reasons(missing, missing)).isEmpty();

@@ -1,5 +1,6 @@
 package org.inginious.grading.placement.nodes;
 
+import org.inginious.grading.api.ConditionReasons;
 import io.fabric8.kubernetes.api.model.Toleration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -52,14 +53,14 @@ public final class NodeEligibility {
     List<String> notReady = eligible.stream().filter(node -> !node.ready()).map(NodeFacts::name).toList();
     int ready = eligible.size() - notReady.size();
     if (ready > 0) {
-      return new Eligibility(eligible.size(), ready, true, EligibilityReasons.ELIGIBLE_NODES,
+      return new Eligibility(eligible.size(), ready, true, ConditionReasons.ELIGIBLE_NODES,
           nodes(eligible.size()) + " can run it, " + ready + " Ready");
     }
     if (!eligible.isEmpty()) {
-      return new Eligibility(eligible.size(), 0, false, EligibilityReasons.NO_READY_NODES,
+      return new Eligibility(eligible.size(), 0, false, ConditionReasons.NO_READY_NODES,
           nodes(eligible.size()) + " can run it but none is Ready: " + list(notReady, MAX_NAMES));
     }
-    return new Eligibility(0, 0, false, EligibilityReasons.NO_ELIGIBLE_NODES, whyNoNode(requirements, sorted));
+    return new Eligibility(0, 0, false, ConditionReasons.NO_ELIGIBLE_NODES, whyNoNode(requirements, sorted));
   }
 
   /** Whether the scheduler would place a grading pod on this node, were it Ready and empty. */

@@ -1,9 +1,9 @@
 package org.inginious.grading.placement.nodes;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.inginious.grading.placement.nodes.EligibilityReasons.ELIGIBLE_NODES;
-import static org.inginious.grading.placement.nodes.EligibilityReasons.NO_ELIGIBLE_NODES;
-import static org.inginious.grading.placement.nodes.EligibilityReasons.NO_READY_NODES;
+import static org.inginious.grading.api.ConditionReasons.ELIGIBLE_NODES;
+import static org.inginious.grading.api.ConditionReasons.NO_ELIGIBLE_NODES;
+import static org.inginious.grading.api.ConditionReasons.NO_READY_NODES;
 import static org.inginious.grading.placement.nodes.TestNodes.node;
 
 import io.fabric8.kubernetes.api.model.Node;
