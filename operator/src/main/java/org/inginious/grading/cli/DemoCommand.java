@@ -40,7 +40,7 @@ import org.inginious.grading.api.Phase;
 import org.inginious.grading.config.OperatorConfig;
 import org.inginious.grading.placement.prepull.PrePullDaemonSets;
 import org.inginious.grading.placement.prepull.PrePullMember;
-import org.inginious.grading.reconciler.GradingOperator;
+import org.inginious.grading.GradingOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -13,7 +13,7 @@ import org.inginious.grading.config.OperatorConfig;
 import org.inginious.grading.ops.LeaderElection;
 import org.inginious.grading.ops.OperatorHttpServer;
 import org.inginious.grading.ops.OperatorMetrics;
-import org.inginious.grading.reconciler.GradingOperator;
+import org.inginious.grading.GradingOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -304,7 +304,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
   }
 
   /** Every managed RuntimeClass, used or not: run when this replica starts leading (see GradingOperator). */
-  void ensureManagedRuntimeClasses(KubernetesClient client) {
+  public void ensureManagedRuntimeClasses(KubernetesClient client) {
     RuntimeClasses.desired(config).forEach(desired -> ensureRuntimeClass(client, desired));
   }
 

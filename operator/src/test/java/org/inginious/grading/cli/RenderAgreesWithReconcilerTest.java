@@ -24,7 +24,7 @@ import org.inginious.grading.api.Phase;
 import org.inginious.grading.image.common.BuildListener;
 import org.inginious.grading.config.OperatorConfig;
 import org.inginious.grading.placement.Labels;
-import org.inginious.grading.reconciler.GradingOperator;
+import org.inginious.grading.GradingOperator;
 import org.inginious.grading.testing.Environments;
 import org.inginious.grading.testing.LocalRegistry;
 import org.inginious.grading.testing.MockCluster;

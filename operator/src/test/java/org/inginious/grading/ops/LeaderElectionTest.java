@@ -22,7 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.config.OperatorConfig;
-import org.inginious.grading.reconciler.GradingOperator;
+import org.inginious.grading.GradingOperator;
 import org.inginious.grading.testing.MockCluster;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -19,7 +19,7 @@ import java.util.Set;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.config.OperatorConfig;
 import org.inginious.grading.reconciler.Conditions;
-import org.inginious.grading.reconciler.GradingOperator;
+import org.inginious.grading.GradingOperator;
 import org.inginious.grading.testing.MockCluster;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

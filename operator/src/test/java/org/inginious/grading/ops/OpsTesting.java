@@ -8,7 +8,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import org.inginious.grading.api.GradingEnvironment;
-import org.inginious.grading.reconciler.GradingOperator;
+import org.inginious.grading.GradingOperator;
 import org.inginious.grading.testing.Environments;
 
 /** Shared by the ops tests: fast operator settings, an environment that fails validation, HTTP GETs. */

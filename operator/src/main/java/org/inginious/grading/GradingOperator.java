@@ -1,4 +1,4 @@
-package org.inginious.grading.reconciler;
+package org.inginious.grading;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -25,6 +25,9 @@ import org.inginious.grading.image.prebuilt.PrebuiltImages;
 import org.inginious.grading.image.common.RegistrySecrets;
 import org.inginious.grading.image.registry.ImageResolver;
 import org.inginious.grading.config.OperatorConfig;
+import org.inginious.grading.reconciler.EnvironmentEvents;
+import org.inginious.grading.reconciler.GradingEnvironmentReconciler;
+import org.inginious.grading.reconciler.UnreadableEnvironments;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
