@@ -71,7 +71,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
   private final EnvironmentEvents events;
   private EnvironmentEventSources sources;
   private InformerClusterView clusterView;
-  private PrePulls prePulls;
+  private EnvironmentPlacement placement;
 
   /**
    * @param buildCompletions where finished in-process builds announce themselves (an event for the
@@ -89,9 +89,10 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
 
   @Override
   public List<EventSource<?, GradingEnvironment>> prepareEventSources(EventSourceContext<GradingEnvironment> context) {
-    sources = new EnvironmentEventSources(context, buildCompletions, this::runtimeClassNameOf, this::requirementsOf);
+    sources = new EnvironmentEventSources(context, buildCompletions, this::runtimeClassNameOf,
+        environment -> placement.requirementsOf(environment));
     clusterView = new InformerClusterView(context.getPrimaryCache(), sources);
-    prePulls = new PrePulls(sources.prePullDaemonSets, config.prePull());
+    placement = new EnvironmentPlacement(config, sources);
     return sources.all();
   }
 
@@ -100,19 +101,6 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
       return ResolvedRuntime.resolve(environment.getSpec() == null ? null : environment.getSpec().grading, config).runtimeClassName();
     } catch (RuntimeException e) {
       return "";
-    }
-  }
-
-  /** What a node must offer to run the environment's pods, once its RuntimeClass is known. */
-  private Optional<PlacementRequirements> requirementsOf(GradingEnvironment environment) {
-    try {
-      GradingSpec grading = environment.getSpec() == null ? null : environment.getSpec().grading;
-      ResolvedRuntime runtime = ResolvedRuntime.resolve(grading, config);
-      return sources.runtimeClasses.get(new ResourceID(runtime.runtimeClassName()))
-          .or(() -> runtime.managed() ? Optional.of(RuntimeClasses.desired(runtime.config())) : Optional.empty())
-          .map(runtimeClass -> PlacementRequirements.of(grading, runtimeClass));
-    } catch (RuntimeException e) {
-      return Optional.empty();
     }
   }
 
@@ -207,7 +195,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
     status.status().buildHash = available.buildHash();
     status.status().build = available.build();
     status.built(true, available.reason(), available.message());
-    place(environment, available.image(), status, context);
+    placement.place(environment, available.image(), status, context);
     return Optional.empty();
   }
 
@@ -240,79 +228,16 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
     }
   }
 
-  /** RuntimeClass present and compatible, then the environment's objects (DesiredObjects). */
-  private void place(GradingEnvironment environment, String image, StatusWriter status, Context<GradingEnvironment> context) {
-    ResolvedRuntime runtime = ResolvedRuntime.resolve(environment.getSpec().grading, config);
-    status.status().runtimeClassName = runtime.runtimeClassName();
-    RuntimeClass runtimeClass = runtime.managed()
-        ? ensureRuntimeClass(context.getClient(), RuntimeClasses.desired(runtime.config()))
-        : sources.runtimeClasses.get(new ResourceID(runtime.runtimeClassName())).orElse(null);
-    if (runtimeClass == null) {
-      status.placed(false, ConditionReasons.RUNTIME_CLASS_MISSING, "RuntimeClass " + runtime.runtimeClassName() + " for runtime "
-          + runtime.runtime().id() + " does not exist: install it (for example with kata-deploy or the NVIDIA GPU operator)"
-          + " or change runtimes." + runtime.runtime().id() + ".runtimeClassName in the operator configuration");
-      status.stalled(ConditionReasons.RUNTIME_CLASS_MISSING, status.lastMessage());
-      return;
-    }
-    GradingSpec grading = environment.getSpec().grading == null ? new GradingSpec() : environment.getSpec().grading;
-    List<String> conflicts = NodeSelectorConflicts.between(
-        grading.nodeSelector, RuntimeClasses.nodeSelector(runtimeClass), runtimeClass.getMetadata().getName());
-    if (!conflicts.isEmpty()) {
-      status.placed(false, ConditionReasons.NODE_SELECTOR_CONFLICT, String.join("; ", conflicts));
-      status.stalled(ConditionReasons.NODE_SELECTOR_CONFLICT, status.lastMessage());
-      return;
-    }
-    DesiredObjects desired = DesiredObjects.of(environment, image, runtime);
-    if (desired.networkPolicy() != null) {
-      OwnedObjects.apply(context, desired.networkPolicy(), sources.networkPolicies);
-    }
-    OwnedObjects.apply(context, desired.podTemplate(), sources.podTemplates);
-    if (desired.networkPolicy() == null) {
-      OwnedObjects.deleteOwned(context, sources.networkPolicies, GradingNetworkPolicies.name(environment), environment);
-    }
-    status.status().podTemplate = desired.podTemplate().getMetadata().getName();
-    status.placed(true, ConditionReasons.PLACED, "PodTemplate " + status.status().podTemplate + " runs " + image
-        + " with RuntimeClass " + runtime.runtimeClassName());
-    status.ready();
-    PlacementRequirements requirements = PlacementRequirements.of(grading, runtimeClass);
-    List<NodeFacts> nodes = sources.nodeFacts();
-    status.schedulable(NodeEligibility.evaluate(requirements, nodes));
-    prePull(environment, image, status, context, PlacementGroup.of(grading, runtime, runtimeClass),
-        nodes.stream().filter(node -> NodeEligibility.eligibleOn(requirements, node)).map(NodeFacts::name).sorted().toList());
-  }
-
-  /** The current image kept pulled on the nodes that can run it, unless the spec or the configuration turns it off. */
-  private void prePull(GradingEnvironment environment, String image, StatusWriter status, Context<GradingEnvironment> context,
-      PlacementGroup group, List<String> eligibleNodes) {
-    GradingSpec grading = environment.getSpec().grading == null ? new GradingSpec() : environment.getSpec().grading;
-    if (!grading.prePullOr(config.prePull().isEnabled())) {
-      prePulls.leave(context, environment);
-      status.noPrePull();
-      return;
-    }
-    status.pulled(prePulls.keep(context, environment, group, image, eligibleNodes));
-  }
-
-  /**
-   * The managed RuntimeClass, created or corrected from the informer cache. Only the leader
-   * reconciles, so only the leader writes it; a class deleted by hand comes back because its
-   * delete event wakes the environments using it.
-   */
-  private RuntimeClass ensureRuntimeClass(KubernetesClient client, RuntimeClass desired) {
-    return RuntimeClassManager.ensure(client, desired,
-        sources.runtimeClasses.get(new ResourceID(desired.getMetadata().getName())).orElse(null));
-  }
-
   /** Every managed RuntimeClass, used or not: run when this replica starts leading (see GradingOperator). */
   public void ensureManagedRuntimeClasses(KubernetesClient client) {
-    RuntimeClasses.desired(config).forEach(desired -> ensureRuntimeClass(client, desired));
+    placement.ensureManagedRuntimeClasses(client);
   }
 
   private void cleanup(GradingEnvironment environment, Context<GradingEnvironment> context) {
     imageSources.forget(environment, clusterView);
     OwnedObjects.deleteOwned(context, sources.podTemplates, GradingPodTemplates.name(environment), environment);
     OwnedObjects.deleteOwned(context, sources.networkPolicies, GradingNetworkPolicies.name(environment), environment);
-    prePulls.leave(context, environment);
+    placement.leave(context, environment);
     sources.wakeRelatedTo(environment);
   }
 
