@@ -39,6 +39,7 @@ import org.inginious.grading.api.ImageSpec;
 import org.inginious.grading.api.Phase;
 import org.inginious.grading.config.OperatorConfig;
 import org.inginious.grading.placement.prepull.PrePullDaemonSets;
+import org.inginious.grading.placement.prepull.PrePullMembership;
 import org.inginious.grading.placement.prepull.PrePullMember;
 import org.inginious.grading.GradingOperator;
 import picocli.CommandLine.Command;
@@ -280,7 +281,7 @@ public class DemoCommand implements Callable<Integer> {
         .map(p -> p.getMetadata().getName()).toList());
     out.println("Pre-pull DaemonSets (one per placement, an init container per environment image): "
         + client.resources(DaemonSet.class).inNamespace(NAMESPACE).list().getItems().stream()
-            .map(d -> d.getMetadata().getName() + PrePullDaemonSets.members(d).stream().map(PrePullMember::name).toList())
+            .map(d -> d.getMetadata().getName() + PrePullMembership.members(d).stream().map(PrePullMember::name).toList())
             .toList());
     out.println("RuntimeClasses: " + client.resources(RuntimeClass.class).list().getItems().stream()
         .map(r -> r.getMetadata().getName() + "(" + r.getHandler() + ")").toList());

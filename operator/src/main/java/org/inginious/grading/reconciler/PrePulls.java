@@ -11,6 +11,7 @@ import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.config.PrePullConfig;
 import org.inginious.grading.placement.prepull.PlacementGroup;
 import org.inginious.grading.placement.prepull.PrePullDaemonSets;
+import org.inginious.grading.placement.prepull.PrePullMembership;
 import org.inginious.grading.placement.prepull.PrePullMember;
 import org.inginious.grading.placement.prepull.PrePullProgress;
 import org.slf4j.Logger;
@@ -39,10 +40,10 @@ final class PrePulls {
     String namespace = environment.getMetadata().getNamespace();
     leaveOtherGroups(context, environment, group.daemonSetName());
     DaemonSet existing = daemonSets.get(new ResourceID(group.daemonSetName(), namespace)).orElse(null);
-    if (existing != null && !group.hash().equals(PrePullDaemonSets.groupHash(existing))) {
+    if (existing != null && !group.hash().equals(PrePullMembership.groupHash(existing))) {
       existing = null; // not ours (same name, other labels): the create below fails with a clear 409
     }
-    DaemonSet desired = PrePullDaemonSets.withMember(withoutGoneMembers(context, existing), namespace, group,
+    DaemonSet desired = PrePullMembership.withMember(withoutGoneMembers(context, existing), namespace, group,
         PrePullMember.of(environment, image), eligibleNodeNames, config);
     if (existing != null) {
       desired.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
@@ -67,9 +68,9 @@ final class PrePulls {
     String name = environment.getMetadata().getName();
     daemonSets.list(environment.getMetadata().getNamespace(),
             ds -> !ds.getMetadata().getName().equals(keep)
-                && PrePullDaemonSets.members(ds).stream().anyMatch(m -> m.name().equals(name)))
+                && PrePullMembership.members(ds).stream().anyMatch(m -> m.name().equals(name)))
         .toList()
-        .forEach(ds -> write(context, ds, PrePullDaemonSets.withoutMember(ds, name)));
+        .forEach(ds -> write(context, ds, PrePullMembership.withoutMember(ds, name)));
   }
 
   /** Members whose environment this operator no longer sees (deleted while it was down) are dropped. */
@@ -78,7 +79,7 @@ final class PrePulls {
       return null;
     }
     String namespace = existing.getMetadata().getNamespace();
-    Optional<DaemonSet> swept = PrePullDaemonSets.sweep(existing, uid -> PrePullDaemonSets.members(existing).stream()
+    Optional<DaemonSet> swept = PrePullMembership.sweep(existing, uid -> PrePullMembership.members(existing).stream()
         .filter(m -> m.uid().equals(uid))
         .anyMatch(m -> context.getPrimaryCache().get(new ResourceID(m.name(), namespace))
             .map(env -> uid.equals(env.getMetadata().getUid())).orElse(false)));

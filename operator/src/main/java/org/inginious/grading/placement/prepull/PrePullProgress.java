@@ -33,7 +33,7 @@ public record PrePullProgress(int desired, int pulled, boolean complete) {
     }
     DaemonSetStatus status = daemonSet.getStatus();
     int desired = count(status.getDesiredNumberScheduled());
-    boolean holdsImage = PrePullDaemonSets.members(daemonSet).stream().anyMatch(m -> m.image().equals(image));
+    boolean holdsImage = PrePullMembership.members(daemonSet).stream().anyMatch(m -> m.image().equals(image));
     boolean observed = daemonSet.getMetadata().getGeneration() != null
         && Objects.equals(status.getObservedGeneration(), daemonSet.getMetadata().getGeneration());
     if (!holdsImage || !observed) {

@@ -282,14 +282,14 @@ class PrePullDaemonSetsTest {
 
   @Test
   void membersAreReadBackFromTheDaemonSet() {
-    assertThat(PrePullDaemonSets.members(render(RUNC, member("java"), member("cpp"))))
+    assertThat(PrePullMembership.members(render(RUNC, member("java"), member("cpp"))))
         .containsExactly(member("cpp"), member("java"));
-    assertThat(PrePullDaemonSets.members(null)).isEmpty();
+    assertThat(PrePullMembership.members(null)).isEmpty();
   }
 
   @Test
   void theFirstMemberCreatesTheDaemonSet() {
-    DaemonSet created = PrePullDaemonSets.withMember(null, NAMESPACE, RUNC, member("cpp"), null, CONFIG);
+    DaemonSet created = PrePullMembership.withMember(null, NAMESPACE, RUNC, member("cpp"), null, CONFIG);
 
     assertThat(created).isEqualTo(render(RUNC, member("cpp")));
   }
@@ -298,9 +298,9 @@ class PrePullDaemonSetsTest {
   void aMemberIsAddedNextToTheOthersAsTheDaemonSetHasThem() {
     DaemonSet existing = read(render(RUNC, member("java"), member("cpp")));
 
-    DaemonSet desired = PrePullDaemonSets.withMember(existing, NAMESPACE, RUNC, member("bash"), null, CONFIG);
+    DaemonSet desired = PrePullMembership.withMember(existing, NAMESPACE, RUNC, member("bash"), null, CONFIG);
 
-    assertThat(PrePullDaemonSets.members(desired)).containsExactly(member("bash"), member("cpp"), member("java"));
+    assertThat(PrePullMembership.members(desired)).containsExactly(member("bash"), member("cpp"), member("java"));
     assertThat(pod(desired).getInitContainers()).extracting(Container::getName)
         .containsExactly("install-true", "pull-bash", "pull-cpp", "pull-java");
     assertThat(desired.getMetadata().getResourceVersion()).as("two members writing at once conflict")
@@ -312,10 +312,10 @@ class PrePullDaemonSetsTest {
     String newImage = "registry.example.edu/cpp@sha256:" + "d".repeat(64);
     DaemonSet existing = read(render(RUNC, member("java"), member("cpp")));
 
-    DaemonSet desired = PrePullDaemonSets.withMember(existing, NAMESPACE, RUNC, member("cpp", newImage), null, CONFIG);
+    DaemonSet desired = PrePullMembership.withMember(existing, NAMESPACE, RUNC, member("cpp", newImage), null, CONFIG);
 
-    assertThat(PrePullDaemonSets.members(desired)).containsExactly(member("cpp", newImage), member("java"));
-    assertThat(PrePullDaemonSets.withMember(existing, NAMESPACE, RUNC, member("cpp"), null, CONFIG))
+    assertThat(PrePullMembership.members(desired)).containsExactly(member("cpp", newImage), member("java"));
+    assertThat(PrePullMembership.withMember(existing, NAMESPACE, RUNC, member("cpp"), null, CONFIG))
         .as("nothing changed: nothing to write")
         .isEqualTo(existing);
   }
@@ -326,16 +326,16 @@ class PrePullDaemonSetsTest {
     PrePullMember recreated = new PrePullMember("cpp", "uid-new", "grading.inginious.org/v1alpha1", "GradingEnvironment",
         member("cpp").image());
 
-    DaemonSet desired = PrePullDaemonSets.withMember(existing, NAMESPACE, RUNC, recreated, null, CONFIG);
+    DaemonSet desired = PrePullMembership.withMember(existing, NAMESPACE, RUNC, recreated, null, CONFIG);
 
-    assertThat(PrePullDaemonSets.members(desired)).containsExactly(recreated);
+    assertThat(PrePullMembership.members(desired)).containsExactly(recreated);
   }
 
   @Test
   void aDaemonSetOfAnotherGroupIsRefused() {
     DaemonSet crun = render(group("runtime: crun"), member("c"));
 
-    assertThatThrownBy(() -> PrePullDaemonSets.withMember(crun, NAMESPACE, RUNC, member("cpp"), null, CONFIG))
+    assertThatThrownBy(() -> PrePullMembership.withMember(crun, NAMESPACE, RUNC, member("cpp"), null, CONFIG))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(RUNC.hash());
   }
 
@@ -343,23 +343,23 @@ class PrePullDaemonSetsTest {
   void aMemberLeavesAndTheOthersStayAsTheyAre() {
     DaemonSet existing = read(render(RUNC, member("java"), member("cpp")));
 
-    Optional<DaemonSet> desired = PrePullDaemonSets.withoutMember(existing, "cpp");
+    Optional<DaemonSet> desired = PrePullMembership.withoutMember(existing, "cpp");
 
     assertThat(desired).hasValueSatisfying(d -> {
-      assertThat(PrePullDaemonSets.members(d)).containsExactly(member("java"));
+      assertThat(PrePullMembership.members(d)).containsExactly(member("java"));
       assertThat(pod(d).getInitContainers()).extracting(Container::getName).containsExactly("install-true", "pull-java");
       assertThat(d.getMetadata().getOwnerReferences()).extracting(OwnerReference::getName).containsExactly("java");
       assertThat(d.getMetadata().getResourceVersion()).isEqualTo("42");
       assertThat(d.getSpec().getSelector()).isEqualTo(existing.getSpec().getSelector());
     });
     assertThat(existing.getMetadata().getOwnerReferences()).as("the existing object is not touched").hasSize(2);
-    assertThat(PrePullDaemonSets.withoutMember(existing, "absent")).contains(existing);
+    assertThat(PrePullMembership.withoutMember(existing, "absent")).contains(existing);
   }
 
   @Test
   void theLastMemberLeavingMeansDelete() {
-    assertThat(PrePullDaemonSets.withoutMember(render(RUNC, member("cpp")), "cpp")).isEmpty();
-    assertThat(PrePullDaemonSets.withoutMember(null, "cpp")).isEmpty();
+    assertThat(PrePullMembership.withoutMember(render(RUNC, member("cpp")), "cpp")).isEmpty();
+    assertThat(PrePullMembership.withoutMember(null, "cpp")).isEmpty();
   }
 
   @Test
@@ -367,10 +367,10 @@ class PrePullDaemonSetsTest {
     DaemonSet existing = read(render(RUNC, member("java"), member("cpp"), member("oz")));
     Set<String> alive = Set.of("uid-java", "uid-oz", "uid-unrelated");
 
-    assertThat(PrePullDaemonSets.sweep(existing, alive::contains)).hasValueSatisfying(d ->
-        assertThat(PrePullDaemonSets.members(d)).containsExactly(member("java"), member("oz")));
-    assertThat(PrePullDaemonSets.sweep(existing, uid -> true)).contains(existing);
-    assertThat(PrePullDaemonSets.sweep(existing, uid -> false)).isEmpty();
+    assertThat(PrePullMembership.sweep(existing, alive::contains)).hasValueSatisfying(d ->
+        assertThat(PrePullMembership.members(d)).containsExactly(member("java"), member("oz")));
+    assertThat(PrePullMembership.sweep(existing, uid -> true)).contains(existing);
+    assertThat(PrePullMembership.sweep(existing, uid -> false)).isEmpty();
   }
 
   @Test
@@ -379,8 +379,8 @@ class PrePullDaemonSetsTest {
     // the garbage collector removed the reference of a deleted environment; its container stays
     existing.getMetadata().setOwnerReferences(existing.getMetadata().getOwnerReferences().subList(1, 2));
 
-    assertThat(PrePullDaemonSets.members(existing)).containsExactly(member("java"));
-    DaemonSet desired = PrePullDaemonSets.withMember(existing, NAMESPACE, RUNC, member("java"), null, CONFIG);
+    assertThat(PrePullMembership.members(existing)).containsExactly(member("java"));
+    DaemonSet desired = PrePullMembership.withMember(existing, NAMESPACE, RUNC, member("java"), null, CONFIG);
     assertThat(pod(desired).getInitContainers()).extracting(Container::getName)
         .containsExactly("install-true", "pull-java");
   }
@@ -409,8 +409,8 @@ class PrePullDaemonSetsTest {
     String longName = "course-" + "x".repeat(200) + ".cpp";
     DaemonSet existing = read(render(RUNC, member(longName), member("java")));
 
-    assertThat(PrePullDaemonSets.members(existing)).extracting(PrePullMember::name).containsExactly(longName, "java");
-    assertThat(PrePullDaemonSets.withoutMember(existing, longName)).hasValueSatisfying(d ->
+    assertThat(PrePullMembership.members(existing)).extracting(PrePullMember::name).containsExactly(longName, "java");
+    assertThat(PrePullMembership.withoutMember(existing, longName)).hasValueSatisfying(d ->
         assertThat(pod(d).getInitContainers()).extracting(Container::getName).containsExactly("install-true", "pull-java"));
   }
 
