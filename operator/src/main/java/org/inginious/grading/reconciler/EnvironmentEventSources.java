@@ -133,6 +133,9 @@ final class EnvironmentEventSources {
             .withItemStore(new SlimNodeStore())
             .withOnUpdateFilter((after, before) -> !NodeFacts.of(after).equals(NodeFacts.of(before)))
             .withSecondaryToPrimaryMapper(this::environmentsAffectedBy)
+            // nobody asks for "the nodes of an environment": no primary-to-secondary index, which
+            // would hold an entry per environment and node, and call the mapper a second time
+            .withPrimaryToSecondaryMapper(environment -> Set.of())
             .build(), context);
     prePullDaemonSets = new InformerEventSource<>(
         InformerEventSourceConfiguration.from(DaemonSet.class, GradingEnvironment.class)
@@ -172,7 +175,8 @@ final class EnvironmentEventSources {
   /**
    * A node joined, left or changed what matters (labels, taints, cordon, GPUs, readiness): the
    * environments for which this node's verdict changed, and those no node can run yet (their
-   * message names what the nodes lack). Not every environment on every node event.
+   * message names what the nodes lack). Not every environment on every node event. Called once per
+   * node event (the informer keeps no primary-to-secondary index), so it can hold the last facts.
    */
   private Set<ResourceID> environmentsAffectedBy(Node node) {
     String name = node.getMetadata().getName();

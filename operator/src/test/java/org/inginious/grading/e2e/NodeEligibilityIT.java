@@ -28,6 +28,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.GradingToleration;
@@ -248,10 +249,8 @@ class NodeEligibilityIT {
       assertThat(initContainer(current, "pull-shared-a").getImage()).isEqualTo(image);
       assertThat(initContainerNames(current)).contains("pull-shared-b");
     });
-    awaitPrePullPodsOn("shared-a", sharedNodes);
-    assertThat(podsOf(daemonSetOf("shared-a").orElseThrow())).allSatisfy(pod ->
-        assertThat(pod.getSpec().getInitContainers()).filteredOn(c -> c.getName().equals("pull-shared-a"))
-            .extracting(Container::getImage).containsExactly(image));
+    awaitPrePullPodsOn("shared-a", sharedNodes, pod -> assertThat(pod.getSpec().getInitContainers())
+        .filteredOn(c -> c.getName().equals("pull-shared-a")).extracting(Container::getImage).containsExactly(image));
     awaitPulled("shared-a", 2);
 
     // prePull: false takes one member out, the other stays
@@ -269,7 +268,8 @@ class NodeEligibilityIT {
       assertThat(Scenarios.condition(off, "Pulled")).isEmpty();
       assertThat(off.getStatus().phase).isEqualTo(Phase.Ready);
     });
-    awaitPrePullPodsOn("shared-a", sharedNodes);
+    awaitPrePullPodsOn("shared-a", sharedNodes, pod -> assertThat(pod.getSpec().getInitContainers())
+        .extracting(Container::getName).containsExactly("install-true", "pull-shared-a"));
 
     // the last member goes: so does the DaemonSet, and its pods with it
     admin.resources(GradingEnvironment.class).inNamespace(NS).withName("shared-a").delete();
@@ -460,6 +460,11 @@ class NodeEligibilityIT {
    * garbage collector of kube-controller-manager removes them after 40 s, as it does in any cluster.
    */
   private static void awaitPrePullPodsOn(String environment, Set<String> eligible) {
+    awaitPrePullPodsOn(environment, eligible, pod -> {});
+  }
+
+  /** Same, and every one of those pods passes {@code each} (of the DaemonSet's current template, say). */
+  private static void awaitPrePullPodsOn(String environment, Set<String> eligible, Consumer<Pod> each) {
     await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
       Set<String> existing = admin.nodes().list().getItems().stream().map(n -> n.getMetadata().getName())
           .collect(Collectors.toSet());
@@ -477,6 +482,7 @@ class NodeEligibilityIT {
           assertThat(c.getType()).isEqualTo("Ready");
           assertThat(c.getStatus()).isEqualTo("True");
         });
+        each.accept(pod);
       });
     });
   }
