@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.GradingSpec;
@@ -155,6 +156,20 @@ class EnvironmentsIT {
     rows.forEach((name, row) -> assertThat(row).as(table).contains("Ready", "runc", "@sha256:"));
     assertThat(installation.cluster().kubectl("describe", "genv", "-n", NS, "php").output())
         .contains("Conditions:", "Ready");
+  }
+
+  /** The Kaniko build of php, as `kubectl describe` lists its Events: started, then succeeded with digest and duration. */
+  @Test
+  @Order(2)
+  void describeShowsTheBuildsStartAndEnd() {
+    GradingEnvironment php = Scenarios.environment(admin, NS, "php");
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      String described = installation.cluster().kubectl("describe", "genv", "-n", NS, "php").output();
+      assertThat(described).contains("Events:");
+      assertThat(described).containsPattern("Normal\\s+BuildStarted\\s+.*build " + php.getStatus().build.name + " started");
+      assertThat(described).containsPattern("Normal\\s+BuildSucceeded\\s+.*built " + Pattern.quote(php.getStatus().image)
+          + " in \\d+ s");
+    });
   }
 
   @Test
