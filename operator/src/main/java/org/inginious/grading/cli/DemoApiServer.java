@@ -28,8 +28,13 @@ interface DemoApiServer extends AutoCloseable {
     LocalControlPlane plane = LocalControlPlane.start(
         new LocalControlPlane.Options(binaries, work.resolve("control-plane"), null, false, null, null));
     KubernetesClient client = plane.admin();
-    LocalControlPlane.install(client, EmbeddedCluster.crd());
-    client.resource(new NamespaceBuilder().withNewMetadata().withName(DemoCommand.NAMESPACE).endMetadata().build()).create();
+    try {
+      LocalControlPlane.install(client, EmbeddedCluster.crd());
+      client.resource(new NamespaceBuilder().withNewMetadata().withName(DemoCommand.NAMESPACE).endMetadata().build()).create();
+    } catch (RuntimeException e) {
+      plane.close(); // else its processes outlive the demo
+      throw e;
+    }
     out.println("Kubernetes API server at " + plane.url() + " (logs in " + plane.dir() + "), CRD installed");
     return new DemoApiServer() {
       @Override
