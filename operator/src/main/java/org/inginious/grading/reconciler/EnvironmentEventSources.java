@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.inginious.grading.api.GradingEnvironment;
@@ -60,8 +59,8 @@ final class EnvironmentEventSources {
   final InformerEventSource<Pod, GradingEnvironment> buildPods;
   final InformerEventSource<Node, GradingEnvironment> nodes;
   final InformerEventSource<DaemonSet, GradingEnvironment> prePullDaemonSets;
-  /** What each node meant at its last event that mattered: the "before" of the next one. */
-  private final Map<String, NodeFacts> knownNodes = new ConcurrentHashMap<>();
+  private final NodeChanges nodeChanges = new NodeChanges(this::wakeEnvironmentsAffectedBy);
+  private final SimpleInboundEventSource<GradingEnvironment> nodeEvents = new SimpleInboundEventSource<>("node-changes");
   private final Function<GradingEnvironment, Optional<PlacementRequirements>> requirements;
   private final IndexerResourceCache<GradingEnvironment> environments;
   private final SimpleInboundEventSource<GradingEnvironment> relatedEnvironments =
@@ -132,9 +131,9 @@ final class EnvironmentEventSources {
             .withWatchAllNamespaces()
             .withItemStore(new SlimNodeStore())
             .withOnUpdateFilter((after, before) -> !NodeFacts.of(after).equals(NodeFacts.of(before)))
-            .withSecondaryToPrimaryMapper(this::environmentsAffectedBy)
+            .withSecondaryToPrimaryMapper(this::recordNodeEvent)
             // nobody asks for "the nodes of an environment": no primary-to-secondary index, which
-            // would hold an entry per environment and node, and call the mapper a second time
+            // would call the mapper a second time per event
             .withPrimaryToSecondaryMapper(environment -> Set.of())
             .build(), context);
     prePullDaemonSets = new InformerEventSource<>(
@@ -144,7 +143,7 @@ final class EnvironmentEventSources {
             .withSecondaryToPrimaryMapper(EnvironmentEventSources::owners)
             .build(), context);
     all = List.of(configMaps, podTemplates, networkPolicies, runtimeClasses, buildJobs, buildPods, nodes, prePullDaemonSets,
-        buildCompletions, relatedEnvironments);
+        buildCompletions, relatedEnvironments, nodeEvents);
   }
 
   List<EventSource<?, GradingEnvironment>> all() {
@@ -169,28 +168,28 @@ final class EnvironmentEventSources {
 
   /** Every node as far as eligibility goes. */
   List<NodeFacts> nodeFacts() {
-    return nodes.list().map(NodeFacts::of).toList();
+    return nodeChanges.facts();
+  }
+
+  /** A node event: recorded; the environments it concerns are woken with the rest of its batch. */
+  private Set<ResourceID> recordNodeEvent(Node node) {
+    String name = node.getMetadata().getName();
+    // a deleted node is gone from the cache by the time its event is handled
+    nodeChanges.record(name, nodes.get(new ResourceID(name)).isPresent() ? NodeFacts.of(node) : null);
+    return Set.of();
   }
 
   /**
-   * A node joined, left or changed what matters (labels, taints, cordon, GPUs, readiness): the
-   * environments for which this node's verdict changed, and those no node can run yet (their
-   * message names what the nodes lack). Not every environment on every node event. Called once per
-   * node event (the informer keeps no primary-to-secondary index), so it can hold the last facts.
+   * Nodes joined, left or changed what matters (labels, taints, cordon, GPUs, readiness): wakes the
+   * environments for which some node's verdict changed, and those no node can run yet (their message
+   * names what the nodes lack). Not every environment on every node event.
    */
-  private Set<ResourceID> environmentsAffectedBy(Node node) {
-    String name = node.getMetadata().getName();
-    // a deleted node is gone from the cache by the time its event is handled
-    NodeFacts after = nodes.get(new ResourceID(name)).isPresent() ? NodeFacts.of(node) : null;
-    NodeFacts before = after == null ? knownNodes.remove(name) : knownNodes.put(name, after);
-    if (Objects.equals(before, after)) {
-      return Set.of();
-    }
+  private void wakeEnvironmentsAffectedBy(List<NodeChanges.Change> changes) {
     Set<ResourceID> affected = new HashSet<>(byIndex(UNSCHEDULABLE_INDEX, ""));
-    environments.list()
-        .filter(env -> requirements.apply(env).map(r -> NodeEligibility.verdictChanged(r, before, after)).orElse(false))
-        .forEach(env -> affected.add(ResourceID.fromResource(env)));
-    return affected;
+    environments.list().forEach(env -> requirements.apply(env)
+        .filter(r -> changes.stream().anyMatch(c -> NodeEligibility.verdictChanged(r, c.before(), c.after())))
+        .ifPresent(r -> affected.add(ResourceID.fromResource(env))));
+    affected.forEach(nodeEvents::propagateEvent);
   }
 
   /** Every environment with this environmentName in its namespace, the given one included. */
