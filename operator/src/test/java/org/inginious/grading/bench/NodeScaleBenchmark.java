@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,17 +38,18 @@ import org.inginious.grading.testing.TestImages;
 
 /**
  * Nodes at scale: N kwok nodes (kwok plays their kubelets, {@code e2e/kwok/stages.yaml}: a status
- * heartbeat every 30 to 65 s per node) and M prebuilt environments in one namespace, half of them
+ * heartbeat about every 33 s per node) and M prebuilt environments in one namespace, half of them
  * with a {@code spec.grading.nodeSelector} that every node matches; the operator as its own process
  * ({@code -Xmx256m}, the chart's RBAC) on the end-to-end tier's real control plane. Prints:
  * <ul>
+ *   <li>the reconciles per environment from the operator's start, with the nodes and without;
  *   <li>the reconciles the node heartbeats cause (target 0): node updates are counted by a watch of
  *       this program while the operator's {@code reconciliations_started_total} is read before and
  *       after, and the operator's writes in that window (audit log, Leases left out);
  *   <li>a control, proving the counter counts: one node loses the label the selecting half selects,
  *       which changes the verdict of exactly those environments (each reconciles once);
- *   <li>the operator's heap after GC and RSS with the N nodes, and with none (the same environments,
- *       the operator started before the nodes exist).
+ *   <li>the operator's heap after GC and RSS with the N nodes (and its largest classes), and with none
+ *       (the same environments, the operator started before the nodes exist).
  * </ul>
  * Pre-pull is off for the environments ({@code spec.grading.prePull: false}): its DaemonSet would put
  * a pod with an init container per environment on every node, another benchmark. A program, not a
@@ -84,6 +86,7 @@ public final class NodeScaleBenchmark {
     NodeUpdates updates = new NodeUpdates();
     SharedIndexInformer<Node> nodes = admin.nodes().inform(updates);
     double[] memoryWithoutNodes = null;
+    long[] startWithoutNodes = null;
     try (LocalRegistry registry = LocalRegistry.open()) {
       TestImages.push(registry.host(), IMAGE, "v1", Map.of());
       OperatorInstallation.namespace(admin, NAMESPACE, Map.of());
@@ -99,7 +102,7 @@ public final class NodeScaleBenchmark {
         try (OperatorProcess operator = installation.start("node-bench-0-nodes")) {
           awaitCondition(() -> readyWith(environments, 0, 0) >= environmentCount, Duration.ofMinutes(15));
           System.out.printf("   all Ready (0 nodes) after %.1f s%n", seconds(start, Instant.now()));
-          settle(operator);
+          startWithoutNodes = settle(operator, start);
           memoryWithoutNodes = memory(operator.pid());
           System.out.printf("   heap after GC %.1f MiB, RSS %.0f MiB%n", memoryWithoutNodes[0], memoryWithoutNodes[1]);
         }
@@ -117,11 +120,11 @@ public final class NodeScaleBenchmark {
       try {
         awaitCondition(() -> readyWith(environments, nodeCount, nodeCount) >= environmentCount, Duration.ofMinutes(15));
         System.out.printf("   all Ready with %d eligible Ready nodes after %.1f s%n", nodeCount, seconds(start, Instant.now()));
-        settle(operator);
+        long[] startWithNodes = settle(operator, start);
 
         System.out.printf("== heartbeats: at least %d and at least %d s%n", heartbeatTarget, leastWindow.toSeconds());
         long auditMark = audit.mark();
-        long reconcilesBefore = operator.reconcilesStarted(NAMESPACE);
+        long reconcilesBefore = reconcileCount(operator);
         Instant windowStart = Instant.now();
         updates.start();
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
@@ -130,7 +133,7 @@ public final class NodeScaleBenchmark {
           Thread.sleep(500);
         }
         Thread.sleep(5000); // what the last heartbeats would have woken has started by now
-        long reconcilesCaused = operator.reconcilesStarted(NAMESPACE) - reconcilesBefore;
+        long reconcilesCaused = difference(reconcilesBefore, reconcileCount(operator));
         updates.stop();
         double window = seconds(windowStart, Instant.now());
         Thread.sleep(2000); // the last writes, if any, reach the audit log
@@ -140,17 +143,19 @@ public final class NodeScaleBenchmark {
             updates.beating.size(), nodeCount, window, heartbeats / window, updates.writers);
         System.out.printf("   other node changes (labels, taints, cordon, readiness, extended resources): %d%s%n",
             updates.others.get(), updates.examples.isEmpty() ? "" : ", e.g. " + updates.examples);
-        System.out.printf("   reconciles caused: %d (target 0)%n", reconcilesCaused);
+        String unsettled = startWithNodes[2] == 1 ? "" : " (the operator had not settled: its start goes on)";
+        System.out.printf("   reconciles caused: %s (target 0)%s%n", figure(reconcilesCaused, operator), unsettled);
         System.out.printf("   operator writes in the window (Leases aside): %d%s%n", writes.size(),
             writes.isEmpty() ? "" : ", e.g. " + writes.subList(0, Math.min(5, writes.size())));
-        double[] memoryWithNodes = memory(operator.pid());
-        System.out.printf("   heap after GC %.1f MiB, RSS %.0f MiB%n", memoryWithNodes[0], memoryWithNodes[1]);
+        double[] memoryWithNodes = operator.isAlive() ? memory(operator.pid()) : new double[] {Double.NaN, Double.NaN};
+        System.out.printf("   heap after GC %.1f MiB, RSS %.0f MiB; the largest classes:%n%s", memoryWithNodes[0],
+            memoryWithNodes[1], operator.isAlive() ? largestClasses(operator.pid(), 8) : "     (the operator exited)\n");
 
         String relabelled = nodeName(0);
         System.out.printf("== control: %s=b on %s, which the %d selecting environments then cannot use%n", POOL_LABEL,
             relabelled, selecting);
         updates.start();
-        long controlBefore = operator.reconcilesStarted(NAMESPACE);
+        long controlBefore = reconcileCount(operator);
         admin.nodes().withName(relabelled).edit(node -> new NodeBuilder(node)
             .editMetadata().addToLabels(POOL_LABEL, "b").endMetadata().build());
         Instant relabelledAt = Instant.now();
@@ -160,30 +165,45 @@ public final class NodeScaleBenchmark {
         }
         double controlSeconds = seconds(relabelledAt, Instant.now());
         Thread.sleep(5000); // any further reconcile it causes starts by now
-        long controlCaused = operator.reconcilesStarted(NAMESPACE) - controlBefore;
+        long controlCaused = difference(controlBefore, reconcileCount(operator));
         updates.stop();
         System.out.printf("   node changes this program's watch saw meanwhile: %d that matter%s, %d heartbeats%n",
             updates.others.get(), updates.examples.isEmpty() ? "" : " (" + updates.examples.get(0) + ")",
             updates.heartbeats.get());
-        System.out.printf("   reconciles caused: %d (expected %d: the selecting environments, once each); after %.1f s,"
-            + " %d of them say %d eligible Ready nodes%n", controlCaused, selecting, controlSeconds,
+        System.out.printf("   reconciles caused: %s (expected %d: the selecting environments, once each); after %.1f s,"
+            + " %d of them say %d eligible Ready nodes%n", figure(controlCaused, operator), selecting, controlSeconds,
             readyWith(environments, nodeCount - 1, nodeCount - 1), nodeCount - 1);
+        if (!operator.isAlive()) {
+          System.out.println("   the operator exited: see its log, " + operator.log());
+        }
 
         System.out.println();
         String row = "%-58s %12s   %s%n";
         System.out.printf("Nodes at scale: %d kwok nodes, %d environments in 1 namespace, operator -Xmx256m%n", nodeCount,
             environmentCount);
         System.out.printf(row, "", "figure", "target");
-        System.out.printf(row, "reconciles caused by " + heartbeats + " node heartbeats", reconcilesCaused,
-            "0" + (reconcilesCaused == 0 ? "" : "   NOT MET"));
+        System.out.printf(row, "reconciles caused by " + heartbeats + " node heartbeats", figure(reconcilesCaused, operator),
+            "0" + (reconcilesCaused == 0 ? "" : "   NOT MET") + unsettled);
         System.out.printf(row, "operator writes during those heartbeats (Leases aside)", writes.size(),
             "0" + (writes.isEmpty() ? "" : "   NOT MET"));
-        System.out.printf(row, "reconciles caused by relabelling 1 node (control)", controlCaused,
+        System.out.printf(row, "reconciles caused by relabelling 1 node (control)", figure(controlCaused, operator),
             selecting + " (the environments whose verdict changed)" + (controlCaused == selecting ? ""
-                : controlCaused > 0 ? "   differs" : "   NOT MET: the node event woke nobody, so the 0 above proves nothing"));
+                : controlCaused > 0 ? "   differs" : controlCaused < 0 ? "   NOT MET"
+                : "   NOT MET: the node event woke nobody, so the 0 above proves nothing"));
         System.out.printf(row, "heap after GC with " + nodeCount + " nodes (MiB)", "%.1f".formatted(memoryWithNodes[0]),
             "report (-Xmx256m)");
         System.out.printf(row, "RSS with " + nodeCount + " nodes (MiB)", "%.0f".formatted(memoryWithNodes[1]), "report");
+        System.out.printf(row, "reconciles per environment from the start, " + nodeCount + " nodes",
+            "%.2f".formatted((double) startWithNodes[0] / environmentCount), "<= 1.2 (as ScaleBenchmark)"
+                + (startWithNodes[2] == 1 ? "" : "   still reconciling when the wait ended"));
+        System.out.printf(row, "start -> last of those reconciles (s), " + nodeCount + " nodes",
+            "%.0f".formatted(startWithNodes[1] / 1000.0), "report");
+        if (startWithoutNodes != null) {
+          System.out.printf(row, "reconciles per environment from the start, 0 nodes",
+              "%.2f".formatted((double) startWithoutNodes[0] / environmentCount), "comparison");
+          System.out.printf(row, "start -> last of those reconciles (s), 0 nodes",
+              "%.0f".formatted(startWithoutNodes[1] / 1000.0), "comparison");
+        }
         if (memoryWithoutNodes != null) {
           System.out.printf(row, "heap after GC with 0 nodes (MiB)", "%.1f".formatted(memoryWithoutNodes[0]), "comparison");
           System.out.printf(row, "RSS with 0 nodes (MiB)", "%.0f".formatted(memoryWithoutNodes[1]), "comparison");
@@ -249,6 +269,15 @@ public final class NodeScaleBenchmark {
     pool.shutdown();
   }
 
+  /** The first rows of the operator's class histogram (live objects, by bytes). */
+  static String largestClasses(long pid, int rows) {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    String histogram = ControlPlane.run(new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.class_histogram")
+        .redirectErrorStream(true)).output();
+    return histogram.lines().filter(line -> line.matches("\\s*\\d+:\\s+\\d+\\s.*")).limit(rows)
+        .map(line -> "     " + line.strip() + "\n").collect(java.util.stream.Collectors.joining());
+  }
+
   static String nodeName(int index) {
     return "bench-node-%04d".formatted(index);
   }
@@ -276,19 +305,50 @@ public final class NodeScaleBenchmark {
         .count();
   }
 
-  /** Until the operator's reconcile counter stood still for 15 s (at most 5 minutes). */
-  static void settle(OperatorProcess operator) throws InterruptedException {
+  /**
+   * Until the operator's reconcile counter stood still for 15 s (at most 10 minutes).
+   *
+   * @return the reconciles since the operator started, and the milliseconds from its start to the last of them
+   */
+  static long[] settle(OperatorProcess operator, Instant operatorStart) throws InterruptedException {
     Instant start = Instant.now();
     long last = operator.reconcilesStarted(NAMESPACE);
+    Instant lastMoved = start;
     int still = 0;
-    while (still < 3 && Duration.between(start, Instant.now()).toMinutes() < 5) {
+    while (still < 3 && Duration.between(start, Instant.now()).toMinutes() < 10) {
       Thread.sleep(5000);
       long now = operator.reconcilesStarted(NAMESPACE);
       still = now == last ? still + 1 : 0;
+      lastMoved = now == last ? lastMoved : Instant.now();
       last = now;
     }
-    System.out.printf("   settled: %d reconciles in all, none in the last %d s (waited %.1f s)%n", last, still * 5,
-        seconds(start, Instant.now()));
+    System.out.printf("   %s: %d reconciles since the start, none in the last %d s; the last about %.0f s after the"
+        + " start%n", still >= 3 ? "settled" : "NOT settled within 10 minutes", last, still * 5,
+        seconds(operatorStart, lastMoved));
+    return new long[] {last, Duration.between(operatorStart, lastMoved).toMillis(), still >= 3 ? 1 : 0};
+  }
+
+  /**
+   * The operator's reconcile counter for the namespace, or -1 when its /metrics do not answer (it
+   * exited, or stalls): it has reconciled every environment by the time this is read, so 0 means no answer.
+   */
+  static long reconcileCount(OperatorProcess operator) throws InterruptedException {
+    for (int attempt = 0; attempt < 3 && operator.isAlive(); attempt++) {
+      long count = operator.reconcilesStarted(NAMESPACE);
+      if (count > 0) {
+        return count;
+      }
+      Thread.sleep(2000);
+    }
+    return -1;
+  }
+
+  static long difference(long before, long after) {
+    return before < 0 || after < 0 ? -1 : after - before;
+  }
+
+  static String figure(long count, OperatorProcess operator) {
+    return count >= 0 ? Long.toString(count) : operator.isAlive() ? "no answer" : "exited";
   }
 
   /**
