@@ -8,7 +8,10 @@ import io.fabric8.generator.annotation.Size;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ConfigMapKeyReference {
-  @Required @Size(min = 1, max = Formats.DNS_SUBDOMAIN_MAX) @Pattern(Formats.DNS_SUBDOMAIN) public String name;
+  @Required
+  @Size(min = 1, max = Formats.DNS_SUBDOMAIN_MAX)
+  @Pattern(Formats.DNS_SUBDOMAIN)
+  public String name;
 
   @JsonPropertyDescription("Key holding the content; for a Dockerfile defaults to 'Dockerfile'.")
   public String key;

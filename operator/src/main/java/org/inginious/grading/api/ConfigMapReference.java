@@ -7,7 +7,10 @@ import io.fabric8.generator.annotation.Size;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ConfigMapReference {
-  @Required @Size(min = 1, max = Formats.DNS_SUBDOMAIN_MAX) @Pattern(Formats.DNS_SUBDOMAIN) public String name;
+  @Required
+  @Size(min = 1, max = Formats.DNS_SUBDOMAIN_MAX)
+  @Pattern(Formats.DNS_SUBDOMAIN)
+  public String name;
 
   public ConfigMapReference() {}
 

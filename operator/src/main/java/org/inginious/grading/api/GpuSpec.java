@@ -19,12 +19,16 @@ public class GpuSpec {
   @Default("1")
   public Integer count;
 
-  @JsonPropertyDescription("Extended resource to request, e.g. nvidia.com/gpu or a MIG profile nvidia.com/mig-1g.5gb.")
+  @JsonPropertyDescription(
+      "Extended resource to request, e.g. nvidia.com/gpu or a MIG profile nvidia.com/mig-1g.5gb.")
   @Default(DEFAULT_RESOURCE_NAME)
   @Size(max = Formats.DNS_SUBDOMAIN_MAX + 64)
   @Pattern(Formats.EXTENDED_RESOURCE_NAME)
-  @ValidationRule(value = Formats.EXTENDED_RESOURCE_RULE, message = "spec.grading.gpu.resourceName must be an extended"
-      + " resource: its domain is not kubernetes.io and it does not start with requests.")
+  @ValidationRule(
+      value = Formats.EXTENDED_RESOURCE_RULE,
+      message =
+          "spec.grading.gpu.resourceName must be an extended"
+              + " resource: its domain is not kubernetes.io and it does not start with requests.")
   public String resourceName;
 
   public int countOrDefault() {

@@ -13,22 +13,26 @@ import java.util.Map;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
-    value = "!has(self.needRoot) || !self.needRoot || !has(self.runtime) || self.runtime in ['auto', 'kata']",
+    value =
+        "!has(self.needRoot) || !self.needRoot || !has(self.runtime) || self.runtime in ['auto', 'kata']",
     message = "spec.grading.needRoot is allowed only with runtime auto or kata")
 @ValidationRule(
     value = "!has(self.gpu) || !has(self.runtime) || self.runtime in ['auto', 'nvidia']",
     message = "spec.grading.gpu is allowed only with runtime auto or nvidia")
 @ValidationRule(
     value = "!has(self.gpu) || !has(self.needRoot) || !self.needRoot",
-    message = "spec.grading.needRoot and spec.grading.gpu cannot be combined (kata and nvidia are different runtimes)")
+    message =
+        "spec.grading.needRoot and spec.grading.gpu cannot be combined (kata and nvidia are different runtimes)")
 public class GradingSpec {
   public static final long DEFAULT_ACTIVE_DEADLINE_SECONDS = 300;
 
-  @JsonPropertyDescription("auto: needRoot -> kata, gpu -> nvidia, else the operator's default runtime.")
+  @JsonPropertyDescription(
+      "auto: needRoot -> kata, gpu -> nvidia, else the operator's default runtime.")
   @Default("auto")
   public Runtime runtime;
 
-  @JsonPropertyDescription("Submissions run as root; allowed only under the VM-isolated kata runtime.")
+  @JsonPropertyDescription(
+      "Submissions run as root; allowed only under the VM-isolated kata runtime.")
   public Boolean needRoot;
 
   @JsonPropertyDescription("GPUs for each grading pod; implies the nvidia runtime.")
@@ -43,21 +47,26 @@ public class GradingSpec {
   @Default("300")
   public Long activeDeadlineSeconds;
 
-  @JsonPropertyDescription("none: a NetworkPolicy denies all traffic of grading pods; allowed: no policy.")
+  @JsonPropertyDescription(
+      "none: a NetworkPolicy denies all traffic of grading pods; allowed: no policy.")
   @Default("none")
   public Network network;
 
   @JsonPropertyDescription("Node labels grading pods must run on (label keys and values).")
   @Size(max = 32) // bounds the key rule's cost
-  @ValidationRule(value = Formats.LABEL_KEYS_RULE, message = "spec.grading.nodeSelector keys must be label keys:"
-      + " an optional DNS prefix and '/', then at most 63 of A-Z, a-z, 0-9, '-', '_', '.'")
+  @ValidationRule(
+      value = Formats.LABEL_KEYS_RULE,
+      message =
+          "spec.grading.nodeSelector keys must be label keys:"
+              + " an optional DNS prefix and '/', then at most 63 of A-Z, a-z, 0-9, '-', '_', '.'")
   public Map<String, @Size(max = 63) @Pattern(Formats.LABEL_VALUE) String> nodeSelector;
 
   @JsonPropertyDescription("Taints grading pods tolerate.")
   public List<GradingToleration> tolerations;
 
-  @JsonPropertyDescription("Keep the image pulled on the nodes that can run it; default from the operator"
-      + " configuration (prePull.enabled, true).")
+  @JsonPropertyDescription(
+      "Keep the image pulled on the nodes that can run it; default from the operator"
+          + " configuration (prePull.enabled, true).")
   public Boolean prePull;
 
   public Runtime runtimeOrDefault() {

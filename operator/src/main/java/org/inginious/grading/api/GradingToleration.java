@@ -10,10 +10,12 @@ import io.fabric8.kubernetes.api.model.TolerationBuilder;
 /** A toleration of grading pods, with the rules the API server applies to a Pod's tolerations. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
-    value = "(has(self.key) && self.key != '') || (has(self.operator) && self.operator == 'Exists')",
+    value =
+        "(has(self.key) && self.key != '') || (has(self.operator) && self.operator == 'Exists')",
     message = "operator must be Exists when key is empty (that tolerates every taint)")
 @ValidationRule(
-    value = "!has(self.operator) || self.operator != 'Exists' || !has(self.value) || self.value == ''",
+    value =
+        "!has(self.operator) || self.operator != 'Exists' || !has(self.value) || self.value == ''",
     message = "value must be empty when operator is Exists")
 @ValidationRule(
     value = "!has(self.tolerationSeconds) || (has(self.effect) && self.effect == 'NoExecute')",
@@ -21,6 +23,7 @@ import io.fabric8.kubernetes.api.model.TolerationBuilder;
 public class GradingToleration {
   public static final String OPERATORS = "^(Exists|Equal)?$";
   public static final String EFFECTS = "^(NoSchedule|PreferNoSchedule|NoExecute)?$";
+
   /** A label key of at most 253 + 1 + 63 characters, or empty (every key, with operator Exists). */
   public static final String KEY = "^$|" + Formats.LABEL_KEY;
 
@@ -41,7 +44,12 @@ public class GradingToleration {
   public Long tolerationSeconds;
 
   public Toleration toToleration() {
-    return new TolerationBuilder().withKey(key).withOperator(operator).withValue(value).withEffect(effect)
-        .withTolerationSeconds(tolerationSeconds).build();
+    return new TolerationBuilder()
+        .withKey(key)
+        .withOperator(operator)
+        .withValue(value)
+        .withEffect(effect)
+        .withTolerationSeconds(tolerationSeconds)
+        .build();
   }
 }

@@ -7,18 +7,22 @@ import io.fabric8.generator.annotation.Size;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ImageSpec {
-  @JsonPropertyDescription("Repository builds push to, without tag or digest (registry.example.edu/inginious/env-php).")
+  @JsonPropertyDescription(
+      "Repository builds push to, without tag or digest (registry.example.edu/inginious/env-php).")
   @Size(min = 1, max = Formats.IMAGE_MAX)
   @Pattern(Formats.IMAGE_REPOSITORY)
   public String repository;
 
-  @JsonPropertyDescription("kubernetes.io/dockerconfigjson Secret used to push (and to pull when pullSecretRef is absent).")
+  @JsonPropertyDescription(
+      "kubernetes.io/dockerconfigjson Secret used to push (and to pull when pullSecretRef is absent).")
   public SecretReference pushSecretRef;
 
-  @JsonPropertyDescription("kubernetes.io/dockerconfigjson Secret used to pull base and prebuilt images.")
+  @JsonPropertyDescription(
+      "kubernetes.io/dockerconfigjson Secret used to pull base and prebuilt images.")
   public SecretReference pullSecretRef;
 
-  @JsonPropertyDescription("The registry speaks plain HTTP or has an untrusted certificate (labs, tests).")
+  @JsonPropertyDescription(
+      "The registry speaks plain HTTP or has an untrusted certificate (labs, tests).")
   public Boolean insecure;
 
   public boolean isInsecure() {

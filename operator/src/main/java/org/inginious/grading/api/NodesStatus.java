@@ -6,8 +6,9 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 /** The nodes grading pods of an environment can be placed on. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class NodesStatus {
-  @JsonPropertyDescription("Nodes that grading pods can run on: the RuntimeClass's and the spec's node selector,"
-      + " tolerated taints and, with GPUs, enough allocatable GPUs.")
+  @JsonPropertyDescription(
+      "Nodes that grading pods can run on: the RuntimeClass's and the spec's node selector,"
+          + " tolerated taints and, with GPUs, enough allocatable GPUs.")
   public Integer eligible;
 
   @JsonPropertyDescription("Eligible nodes that are Ready.")

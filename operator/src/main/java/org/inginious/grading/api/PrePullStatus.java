@@ -9,7 +9,8 @@ public class PrePullStatus {
   @JsonPropertyDescription("Nodes the pre-pull DaemonSet of the environment's placement runs on.")
   public Integer desired;
 
-  @JsonPropertyDescription("Of those, nodes known to hold the current image (an up-to-date pre-pull pod is Ready).")
+  @JsonPropertyDescription(
+      "Of those, nodes known to hold the current image (an up-to-date pre-pull pod is Ready).")
   public Integer pulled;
 
   public PrePullStatus() {}

@@ -14,16 +14,29 @@ public final class ReadProblems {
 
   public static String describe(JsonMappingException e) {
     if (e instanceof UnrecognizedPropertyException unknown) {
-      return "unknown field " + path(e) + " (known: " + unknown.getKnownPropertyIds().stream()
-          .map(String::valueOf).sorted().collect(Collectors.joining(", ")) + ")";
+      return "unknown field "
+          + path(e)
+          + " (known: "
+          + unknown.getKnownPropertyIds().stream()
+              .map(String::valueOf)
+              .sorted()
+              .collect(Collectors.joining(", "))
+          + ")";
     }
     return "invalid value at " + path(e) + ": " + message(e);
   }
 
-  /** The first line of Jackson's message, `org.inginious.grading.api.Runtime` shortened to `Runtime`. */
+  /**
+   * The first line of Jackson's message, `org.inginious.grading.api.Runtime` shortened to
+   * `Runtime`.
+   */
   public static String message(JsonMappingException e) {
-    String message = e.getOriginalMessage() == null ? "" : e.getOriginalMessage().strip().lines().findFirst().orElse("");
-    return message.replaceAll("(?:[a-z_$][\\w$]*\\.)+([A-Z][\\w$]*)", "$1")
+    String message =
+        e.getOriginalMessage() == null
+            ? ""
+            : e.getOriginalMessage().strip().lines().findFirst().orElse("");
+    return message
+        .replaceAll("(?:[a-z_$][\\w$]*\\.)+([A-Z][\\w$]*)", "$1")
         .replaceAll(" \\(but could if coercion was enabled.*$", "");
   }
 

@@ -16,11 +16,17 @@ import java.util.Map;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Resources {
-  /** Bounds the rules' cost below the API server's budget (an int-or-string value has no length bound). */
+  /**
+   * Bounds the rules' cost below the API server's budget (an int-or-string value has no length
+   * bound).
+   */
   public static final int MAX_ENTRIES = 8;
-  static final String NAMES_RULE = "self.all(k, k.matches(r'" + Formats.CONTAINER_RESOURCE_NAME + "'))";
-  static final String NAMES_MESSAGE = " names must be cpu, memory, ephemeral-storage or hugepages-<size>"
-      + " (GPUs go through spec.grading.gpu)";
+
+  static final String NAMES_RULE =
+      "self.all(k, k.matches(r'" + Formats.CONTAINER_RESOURCE_NAME + "'))";
+  static final String NAMES_MESSAGE =
+      " names must be cpu, memory, ephemeral-storage or hugepages-<size>"
+          + " (GPUs go through spec.grading.gpu)";
   static final String QUANTITIES_RULE = "self.all(k, isQuantity(string(self[k])))";
   static final String QUANTITIES_MESSAGE = " must be quantities such as 500m, 2 or 1Gi";
   static final String SIGN_RULE = "self.all(k, !string(self[k]).startsWith('-'))";
@@ -33,7 +39,8 @@ public class Resources {
   @ValidationRule(value = SIGN_RULE, message = "limits" + SIGN_MESSAGE)
   public Map<String, Quantity> limits;
 
-  @JsonPropertyDescription("What the scheduler reserves; grading pods get their limits as requests.")
+  @JsonPropertyDescription(
+      "What the scheduler reserves; grading pods get their limits as requests.")
   @Size(max = MAX_ENTRIES)
   @ValidationRule(value = NAMES_RULE, message = "requests" + NAMES_MESSAGE)
   @ValidationRule(value = QUANTITIES_RULE, message = "requests" + QUANTITIES_MESSAGE)

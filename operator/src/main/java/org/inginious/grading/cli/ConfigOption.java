@@ -6,7 +6,10 @@ import picocli.CommandLine.Option;
 
 /** --config, shared by the commands that need the operator configuration. */
 public class ConfigOption {
-  @Option(names = "--config", paramLabel = "FILE", description = "Operator configuration (config.yaml); defaults apply when absent.")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "Operator configuration (config.yaml); defaults apply when absent.")
   Path config;
 
   OperatorConfig load() {

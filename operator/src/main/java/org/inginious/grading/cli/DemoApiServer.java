@@ -23,19 +23,36 @@ interface DemoApiServer extends AutoCloseable {
   void close();
 
   static DemoApiServer local(Path binaries, Path work, PrintWriter out) {
-    out.println("Starting a local control plane from " + binaries + " (etcd, kube-apiserver, kube-controller-manager)");
+    out.println(
+        "Starting a local control plane from "
+            + binaries
+            + " (etcd, kube-apiserver, kube-controller-manager)");
     out.flush();
-    LocalControlPlane plane = LocalControlPlane.start(
-        new LocalControlPlane.Options(binaries, work.resolve("control-plane"), null, false, null, null));
+    LocalControlPlane plane =
+        LocalControlPlane.start(
+            new LocalControlPlane.Options(
+                binaries, work.resolve("control-plane"), null, false, null, null));
     KubernetesClient client = plane.admin();
     try {
       LocalControlPlane.install(client, EmbeddedCluster.crd());
-      client.resource(new NamespaceBuilder().withNewMetadata().withName(DemoCommand.NAMESPACE).endMetadata().build()).create();
+      client
+          .resource(
+              new NamespaceBuilder()
+                  .withNewMetadata()
+                  .withName(DemoCommand.NAMESPACE)
+                  .endMetadata()
+                  .build())
+          .create();
     } catch (RuntimeException e) {
       plane.close(); // else its processes outlive the demo
       throw e;
     }
-    out.println("Kubernetes API server at " + plane.url() + " (logs in " + plane.dir() + "), CRD installed");
+    out.println(
+        "Kubernetes API server at "
+            + plane.url()
+            + " (logs in "
+            + plane.dir()
+            + "), CRD installed");
     return new DemoApiServer() {
       @Override
       public KubernetesClient client() {
@@ -61,8 +78,11 @@ interface DemoApiServer extends AutoCloseable {
 
   static DemoApiServer embedded(PrintWriter out) {
     EmbeddedCluster cluster = new EmbeddedCluster();
-    out.println("Embedded Kubernetes API server at " + cluster.url() + " (fabric8 mock server, CRUD mode, CRD registered;"
-        + " run e2e/setup.sh for a real one)");
+    out.println(
+        "Embedded Kubernetes API server at "
+            + cluster.url()
+            + " (fabric8 mock server, CRUD mode, CRD registered;"
+            + " run e2e/setup.sh for a real one)");
     return new DemoApiServer() {
       @Override
       public KubernetesClient client() {
@@ -78,7 +98,8 @@ interface DemoApiServer extends AutoCloseable {
             users: [{name: demo, user: {token: demo}}]
             contexts: [{name: demo, context: {cluster: demo, user: demo, namespace: %s}}]
             current-context: demo
-            """.formatted(cluster.url(), DemoCommand.NAMESPACE);
+            """
+            .formatted(cluster.url(), DemoCommand.NAMESPACE);
       }
 
       @Override

@@ -21,7 +21,8 @@ import java.util.Queue;
  * collector run. Used by `demo` and by the tests.
  */
 public final class EmbeddedCluster implements AutoCloseable {
-  public static final String CRD_RESOURCE = "META-INF/fabric8/gradingenvironments.grading.inginious.org-v1.yml";
+  public static final String CRD_RESOURCE =
+      "META-INF/fabric8/gradingenvironments.grading.inginious.org-v1.yml";
 
   private final KubernetesMockServer server;
   private final KubernetesClient client;
@@ -30,17 +31,24 @@ public final class EmbeddedCluster implements AutoCloseable {
     // CRUD for everything; expectations answer what only a real API server computes (a
     // SelfSubjectRulesReview, asked by leader election before it starts).
     Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), expectations,
-        new KubernetesMixedDispatcher(expectations), false);
+    server =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            expectations,
+            new KubernetesMixedDispatcher(expectations),
+            false);
     server.init();
     client = server.createClient();
     client.resource(crd()).create();
   }
 
   public static CustomResourceDefinition crd() {
-    try (InputStream in = EmbeddedCluster.class.getClassLoader().getResourceAsStream(CRD_RESOURCE)) {
+    try (InputStream in =
+        EmbeddedCluster.class.getClassLoader().getResourceAsStream(CRD_RESOURCE)) {
       if (in == null) {
-        throw new IllegalStateException(CRD_RESOURCE + " is not on the class path: build through process-classes");
+        throw new IllegalStateException(
+            CRD_RESOURCE + " is not on the class path: build through process-classes");
       }
       return Serialization.unmarshal(in, CustomResourceDefinition.class);
     } catch (IOException e) {

@@ -9,7 +9,13 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "grading-environment-operator 0.1.0",
     description = "Builds, pins and places INGInious grading environments on Kubernetes.",
-    subcommands = {RunCommand.class, RenderCommand.class, ValidateCommand.class, ImportCommand.class, DemoCommand.class})
+    subcommands = {
+      RunCommand.class,
+      RenderCommand.class,
+      ValidateCommand.class,
+      ImportCommand.class,
+      DemoCommand.class
+    })
 public class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -18,22 +24,32 @@ public class Main implements Runnable {
   }
 
   /**
-   * No stack trace, ever: a usage error is one line and exit 2; anything a command did not expect is
-   * one line and exit 1 (commands report what they expect themselves).
+   * No stack trace, ever: a usage error is one line and exit 2; anything a command did not expect
+   * is one line and exit 1 (commands report what they expect themselves).
    */
   public static CommandLine commandLine() {
     return new CommandLine(new Main())
         // `-f a.yaml --strict`: an unknown option, not a file named --strict
         .setUnmatchedOptionsAllowedAsOptionParameters(false)
-        .setParameterExceptionHandler((e, args) -> {
-          CommandLine command = e.getCommandLine();
-          command.getErr().println(e.getMessage() + " (see: " + command.getCommandSpec().qualifiedName() + " --help)");
-          return CommandLine.ExitCode.USAGE;
-        })
-        .setExecutionExceptionHandler((e, command, parseResult) -> {
-          command.getErr().println(command.getCommandSpec().qualifiedName() + ": " + oneLine(e));
-          return CommandLine.ExitCode.SOFTWARE;
-        });
+        .setParameterExceptionHandler(
+            (e, args) -> {
+              CommandLine command = e.getCommandLine();
+              command
+                  .getErr()
+                  .println(
+                      e.getMessage()
+                          + " (see: "
+                          + command.getCommandSpec().qualifiedName()
+                          + " --help)");
+              return CommandLine.ExitCode.USAGE;
+            })
+        .setExecutionExceptionHandler(
+            (e, command, parseResult) -> {
+              command
+                  .getErr()
+                  .println(command.getCommandSpec().qualifiedName() + ": " + oneLine(e));
+              return CommandLine.ExitCode.SOFTWARE;
+            });
   }
 
   /** The message of the innermost cause that has one, on one line. */
@@ -44,7 +60,9 @@ public class Main implements Runnable {
         message = cause.getMessage();
       }
     }
-    return message == null ? "failed unexpectedly" : message.strip().lines().findFirst().orElse("").strip();
+    return message == null
+        ? "failed unexpectedly"
+        : message.strip().lines().findFirst().orElse("").strip();
   }
 
   @Override

@@ -31,31 +31,45 @@ import org.inginious.grading.api.ReadProblems;
  * server would: documents and the items of a `kind: List`, unknown fields and wrong values are
  * problems, and so are duplicate names, two environments with one environmentName in a namespace,
  * bases in a cycle, an unknown kind of our API group, and input without any GradingEnvironment.
- * ConfigMaps are kept (`render` shows what dockerfile builds make of them); other kinds are skipped.
- * Every problem is one line: file, document, field.
+ * ConfigMaps are kept (`render` shows what dockerfile builds make of them); other kinds are
+ * skipped. Every problem is one line: file, document, field.
  */
 public final class ManifestReader {
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** As strict as the API server: no unknown fields, no scalar coercion. */
-  private static final ObjectMapper STRICT = JsonMapper.builder()
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-      .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
-      .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-      .withCoercionConfig(LogicalType.Textual, c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
-          .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-          .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
-      .withCoercionConfig(LogicalType.Boolean, c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail))
-      .addMixIn(io.fabric8.kubernetes.api.model.ObjectMeta.class, NoAdditionalProperties.class)
-      .build();
-  private static final String API_VERSION = GradingEnvironment.GROUP + "/" + GradingEnvironment.VERSION;
 
-  /** fabric8's model keeps unknown fields as "additional properties"; the API server rejects them. */
+  /** As strict as the API server: no unknown fields, no scalar coercion. */
+  private static final ObjectMapper STRICT =
+      JsonMapper.builder()
+          .enable(
+              DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES,
+              DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+          .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+          .withCoercionConfig(
+              LogicalType.Textual,
+              c ->
+                  c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                      .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                      .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+          .withCoercionConfig(
+              LogicalType.Boolean,
+              c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail))
+          .addMixIn(io.fabric8.kubernetes.api.model.ObjectMeta.class, NoAdditionalProperties.class)
+          .build();
+
+  private static final String API_VERSION =
+      GradingEnvironment.GROUP + "/" + GradingEnvironment.VERSION;
+
+  /**
+   * fabric8's model keeps unknown fields as "additional properties"; the API server rejects them.
+   */
   private abstract static class NoAdditionalProperties {
     @JsonAnySetter(enabled = false)
     abstract void setAdditionalProperty(String name, Object value);
   }
 
-  public record Result(List<GradingEnvironment> environments, List<String> problems, List<ConfigMap> configMaps) {
+  public record Result(
+      List<GradingEnvironment> environments, List<String> problems, List<ConfigMap> configMaps) {
     public Result(List<GradingEnvironment> environments, List<String> problems) {
       this(environments, problems, List.of());
     }
@@ -78,10 +92,16 @@ public final class ManifestReader {
     }
     reader.checkAcrossObjects();
     if (reader.environmentDocuments == 0 && reader.problems.isEmpty()) {
-      reader.problems.add(String.join(", ", paths.stream().map(Path::toString).toList())
-          + ": no GradingEnvironment found (apiVersion " + API_VERSION + ", kind GradingEnvironment)");
+      reader.problems.add(
+          String.join(", ", paths.stream().map(Path::toString).toList())
+              + ": no GradingEnvironment found (apiVersion "
+              + API_VERSION
+              + ", kind GradingEnvironment)");
     }
-    return new Result(reader.environments.stream().map(Read::environment).toList(), reader.problems, reader.configMaps);
+    return new Result(
+        reader.environments.stream().map(Read::environment).toList(),
+        reader.problems,
+        reader.configMaps);
   }
 
   private List<Path> expand(List<Path> paths) {
@@ -89,7 +109,9 @@ public final class ManifestReader {
     for (Path path : paths) {
       if (Files.isDirectory(path)) {
         try (Stream<Path> walk = Files.walk(path)) {
-          walk.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().forEach(files::add);
+          walk.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
+              .sorted()
+              .forEach(files::add);
         } catch (IOException | java.io.UncheckedIOException e) {
           problems.add(path + ": cannot be read: " + e.getMessage());
         }
@@ -116,7 +138,9 @@ public final class ManifestReader {
     for (int i = 0; i < documents.size(); i++) {
       JsonNode document = documents.get(i);
       String where = file + ": document " + (i + 1);
-      if (document == null || document.isNull() || document.isEmpty() && document.isContainerNode()) {
+      if (document == null
+          || document.isNull()
+          || document.isEmpty() && document.isContainerNode()) {
         continue;
       }
       if (isList(document)) {
@@ -130,13 +154,20 @@ public final class ManifestReader {
     }
   }
 
-  /** `kind: List` (what `kubectl get -o yaml` prints) or a typed list such as GradingEnvironmentList. */
+  /**
+   * `kind: List` (what `kubectl get -o yaml` prints) or a typed list such as
+   * GradingEnvironmentList.
+   */
   private static boolean isList(JsonNode document) {
-    return document.isObject() && document.path("kind").asText().endsWith("List") && document.path("items").isArray();
+    return document.isObject()
+        && document.path("kind").asText().endsWith("List")
+        && document.path("items").isArray();
   }
 
   private void readObject(JsonNode object, String where) {
-    if (!object.isObject() || !object.path("apiVersion").isTextual() || !object.path("kind").isTextual()) {
+    if (!object.isObject()
+        || !object.path("apiVersion").isTextual()
+        || !object.path("kind").isTextual()) {
       problems.add(where + ": not a Kubernetes object (a mapping with apiVersion and kind)");
       return;
     }
@@ -148,7 +179,13 @@ public final class ManifestReader {
       environmentDocuments++;
       readEnvironment(object, named, apiVersion);
     } else if (apiVersion.startsWith(GradingEnvironment.GROUP + "/")) {
-      problems.add(named + ": kind " + kind + " is not a kind of " + GradingEnvironment.GROUP + " (known: GradingEnvironment)");
+      problems.add(
+          named
+              + ": kind "
+              + kind
+              + " is not a kind of "
+              + GradingEnvironment.GROUP
+              + " (known: GradingEnvironment)");
     } else if (kind.equals("ConfigMap") && apiVersion.equals("v1")) {
       readConfigMap(object, named);
     }
@@ -190,16 +227,22 @@ public final class ManifestReader {
 
   private void readConfigMap(JsonNode document, String where) {
     ConfigMap configMap = decode(JSON, document, ConfigMap.class, where);
-    if (configMap == null || configMap.getMetadata() == null || configMap.getMetadata().getName() == null) {
+    if (configMap == null
+        || configMap.getMetadata() == null
+        || configMap.getMetadata().getName() == null) {
       return;
     }
-    // the API server decodes binaryData as base64 (Go's decoder skips line breaks); so do the builds
+    // the API server decodes binaryData as base64 (Go's decoder skips line breaks); so do the
+    // builds
     if (configMap.getBinaryData() != null) {
-      configMap.getBinaryData().forEach((key, value) -> {
-        if (!isBase64(value)) {
-          problems.add(where + ": binaryData." + key + ": not base64");
-        }
-      });
+      configMap
+          .getBinaryData()
+          .forEach(
+              (key, value) -> {
+                if (!isBase64(value)) {
+                  problems.add(where + ": binaryData." + key + ": not base64");
+                }
+              });
     }
     if (configMap.getMetadata().getNamespace() == null) {
       configMap.getMetadata().setNamespace("default");
@@ -228,25 +271,45 @@ public final class ManifestReader {
       String namespace = environment.getMetadata().getNamespace();
       Read same = byName.putIfAbsent(namespace + "/" + environment.getMetadata().getName(), read);
       if (same != null) {
-        problems.add(read.where() + ": metadata.name: " + namespace + "/" + environment.getMetadata().getName()
-            + " is also " + same.where());
+        problems.add(
+            read.where()
+                + ": metadata.name: "
+                + namespace
+                + "/"
+                + environment.getMetadata().getName()
+                + " is also "
+                + same.where());
         continue;
       }
-      Read sharing = byEnvironmentName.putIfAbsent(namespace + "/" + environment.environmentName(), read);
+      Read sharing =
+          byEnvironmentName.putIfAbsent(namespace + "/" + environment.environmentName(), read);
       if (sharing != null) {
-        problems.add(read.where() + ": spec.environmentName: '" + environment.environmentName() + "' is also the environment"
-            + " name of " + sharing.where() + " in namespace " + namespace + " (the grader could not tell them apart)");
+        problems.add(
+            read.where()
+                + ": spec.environmentName: '"
+                + environment.environmentName()
+                + "' is also the environment"
+                + " name of "
+                + sharing.where()
+                + " in namespace "
+                + namespace
+                + " (the grader could not tell them apart)");
       }
     }
     for (Read read : environments) {
       String cycle = baseCycle(read.environment(), byName);
       if (cycle != null) {
-        problems.add(read.where() + ": spec.build.base.environment: the chain of bases is a cycle: " + cycle);
+        problems.add(
+            read.where()
+                + ": spec.build.base.environment: the chain of bases is a cycle: "
+                + cycle);
       }
     }
   }
 
-  /** The cycle this environment's bases run into, among the manifests read ("a -> b -> a"), or null. */
+  /**
+   * The cycle this environment's bases run into, among the manifests read ("a -> b -> a"), or null.
+   */
   private static String baseCycle(GradingEnvironment environment, Map<String, Read> byName) {
     if (environment.getMetadata() == null || environment.getMetadata().getName() == null) {
       return null;
@@ -257,39 +320,65 @@ public final class ManifestReader {
     while (current != null) {
       String name = current.getMetadata().getName();
       if (seen.putIfAbsent(name, seen.size()) != null) {
-        // a cycle through this environment (its own base is the validator's); one it only leads into is not its
-        return seen.get(name) == 0 && seen.size() > 1 ? String.join(" -> ", seen.keySet()) + " -> " + name : null;
+        // a cycle through this environment (its own base is the validator's); one it only leads
+        // into is not its
+        return seen.get(name) == 0 && seen.size() > 1
+            ? String.join(" -> ", seen.keySet()) + " -> " + name
+            : null;
       }
-      String base = current.getSpec() == null || current.getSpec().build == null || current.getSpec().build.base == null
-          ? null : current.getSpec().build.base.environment;
+      String base =
+          current.getSpec() == null
+                  || current.getSpec().build == null
+                  || current.getSpec().build.base == null
+              ? null
+              : current.getSpec().build.base.environment;
       Read next = base == null ? null : byName.get(namespace + "/" + base);
       current = next == null ? null : next.environment();
     }
     return null;
   }
 
-  /** As the API server does before it validates: a null field or map entry is not there (list items stay). */
+  /**
+   * As the API server does before it validates: a null field or map entry is not there (list items
+   * stay).
+   */
   private static void dropNulls(JsonNode node) {
     if (node.isObject()) {
       node.fields().forEachRemaining(field -> dropNulls(field.getValue()));
-      ((com.fasterxml.jackson.databind.node.ObjectNode) node).properties().removeIf(field -> field.getValue().isNull());
+      ((com.fasterxml.jackson.databind.node.ObjectNode) node)
+          .properties()
+          .removeIf(field -> field.getValue().isNull());
     } else if (node.isArray()) {
       node.forEach(ManifestReader::dropNulls);
     }
   }
 
-  /** Quantities are int-or-string: the API server rejects `cpu: 0.5` (write "500m"); fabric8 would accept it. */
+  /**
+   * Quantities are int-or-string: the API server rejects `cpu: 0.5` (write "500m"); fabric8 would
+   * accept it.
+   */
   private static List<String> fractionalQuantities(JsonNode document) {
     List<String> problems = new ArrayList<>();
     for (String section : List.of("grading", "build")) {
       for (String kind : List.of("limits", "requests")) {
         JsonNode quantities = document.path("spec").path(section).path("resources").path(kind);
-        quantities.fields().forEachRemaining(e -> {
-          if (e.getValue().isNumber() && !e.getValue().isIntegralNumber()) {
-            problems.add("invalid value at spec." + section + ".resources." + kind + "." + e.getKey() + ": "
-                + e.getValue() + " must be an integer or a string such as \"500m\"");
-          }
-        });
+        quantities
+            .fields()
+            .forEachRemaining(
+                e -> {
+                  if (e.getValue().isNumber() && !e.getValue().isIntegralNumber()) {
+                    problems.add(
+                        "invalid value at spec."
+                            + section
+                            + ".resources."
+                            + kind
+                            + "."
+                            + e.getKey()
+                            + ": "
+                            + e.getValue()
+                            + " must be an integer or a string such as \"500m\"");
+                  }
+                });
       }
     }
     return problems;

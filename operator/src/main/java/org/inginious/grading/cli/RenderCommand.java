@@ -9,13 +9,21 @@ import org.inginious.grading.config.InvalidConfigException;
 import org.inginious.grading.config.OperatorConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "render", description = "Print, offline, every object the operator would create for these manifests (GitOps preview).")
+@Command(
+    name = "render",
+    description =
+        "Print, offline, every object the operator would create for these manifests (GitOps preview).")
 public class RenderCommand implements Callable<Integer> {
-  @Option(names = {"-f", "--filename"}, required = true, arity = "1..*", paramLabel = "FILE", description = "Manifest files or directories.")
+  @Option(
+      names = {"-f", "--filename"},
+      required = true,
+      arity = "1..*",
+      paramLabel = "FILE",
+      description = "Manifest files or directories.")
   List<Path> files;
 
   @Mixin ConfigOption config;
@@ -37,7 +45,8 @@ public class RenderCommand implements Callable<Integer> {
       return 1;
     }
     StringBuilder out = new StringBuilder();
-    for (HasMetadata object : Renderer.render(result.environments(), result.configMaps(), operatorConfig)) {
+    for (HasMetadata object :
+        Renderer.render(result.environments(), result.configMaps(), operatorConfig)) {
       String yaml = Serialization.asYaml(object);
       out.append(yaml.startsWith("---") ? yaml : "---\n" + yaml);
     }

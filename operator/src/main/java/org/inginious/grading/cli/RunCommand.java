@@ -8,27 +8,35 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
+import org.inginious.grading.GradingOperator;
 import org.inginious.grading.config.InvalidConfigException;
 import org.inginious.grading.config.OperatorConfig;
 import org.inginious.grading.ops.LeaderElection;
 import org.inginious.grading.ops.OperatorHttpServer;
 import org.inginious.grading.ops.OperatorMetrics;
-import org.inginious.grading.GradingOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "run", description = "Run the operator against the cluster in KUBECONFIG, or in-cluster.")
+@Command(
+    name = "run",
+    description = "Run the operator against the cluster in KUBECONFIG, or in-cluster.")
 public class RunCommand implements Callable<Integer> {
   @Mixin ConfigOption config;
 
-  @Option(names = "--watch-namespaces", split = ",", paramLabel = "NS",
+  @Option(
+      names = "--watch-namespaces",
+      split = ",",
+      paramLabel = "NS",
       description = "Namespaces to watch (default: \\$WATCH_NAMESPACES, empty = all).")
   Set<String> namespaces;
 
-  @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "8081",
+  @Option(
+      names = "--http-port",
+      paramLabel = "PORT",
+      defaultValue = "8081",
       description = "Port of /healthz, /readyz and /metrics (default: ${DEFAULT-VALUE}).")
   int httpPort;
 
@@ -55,21 +63,33 @@ public class RunCommand implements Callable<Integer> {
     KubernetesClient client = new KubernetesClientBuilder().build();
     OperatorMetrics metrics = new OperatorMetrics();
     metrics.bindLeaderElection(election.orElse(null));
-    GradingOperator operator = new GradingOperator(client, operatorConfig, watched, GradingOperator.Settings.defaults(),
-        metrics.josdkMetrics(), election.map(LeaderElection::configuration).orElse(null), metrics::recordBuild);
-    OperatorHttpServer http = new OperatorHttpServer(httpPort, operator.operator(), metrics, election.orElse(null));
+    GradingOperator operator =
+        new GradingOperator(
+            client,
+            operatorConfig,
+            watched,
+            GradingOperator.Settings.defaults(),
+            metrics.josdkMetrics(),
+            election.map(LeaderElection::configuration).orElse(null),
+            metrics::recordBuild);
+    OperatorHttpServer http =
+        new OperatorHttpServer(httpPort, operator.operator(), metrics, election.orElse(null));
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      boolean leading = election.map(LeaderElection::isLeader).orElse(false);
-      operator.close();
-      if (leading) {
-        election.get().release(client);
-      }
-      http.close();
-      metrics.close();
-      client.close();
-      stopped.countDown();
-    }, "shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  boolean leading = election.map(LeaderElection::isLeader).orElse(false);
+                  operator.close();
+                  if (leading) {
+                    election.get().release(client);
+                  }
+                  http.close();
+                  metrics.close();
+                  client.close();
+                  stopped.countDown();
+                },
+                "shutdown"));
     http.start(); // before operator.start(), which blocks until the informers are synced
     operator.start();
     stopped.await();
@@ -78,7 +98,11 @@ public class RunCommand implements Callable<Integer> {
 
   static Set<String> fromEnvironment(String variable) {
     String value = System.getenv(variable);
-    return value == null ? Set.of() : Arrays.stream(value.split(","))
-        .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toUnmodifiableSet());
+    return value == null
+        ? Set.of()
+        : Arrays.stream(value.split(","))
+            .map(String::trim)
+            .filter(s -> !s.isEmpty())
+            .collect(Collectors.toUnmodifiableSet());
   }
 }

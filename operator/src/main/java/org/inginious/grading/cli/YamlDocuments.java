@@ -30,6 +30,7 @@ import org.yaml.snakeyaml.nodes.Tag;
 final class YamlDocuments {
   /** Values one file may expand to: far above any manifest, far below an alias bomb. */
   static final int MAX_VALUES = 100_000;
+
   /** SnakeYAML bounds nesting in the text; an alias can still nest a value inside itself. */
   static final int MAX_DEPTH = 64;
 
@@ -46,12 +47,13 @@ final class YamlDocuments {
   static List<JsonNode> read(Path file) throws IOException, Unreadable {
     LoaderOptions options = new LoaderOptions();
     options.setAllowDuplicateKeys(false);
-    SafeConstructor constructor = new SafeConstructor(options) {
-      {
-        // as sigs.k8s.io/yaml does: a date stays the text it was written as
-        yamlConstructors.put(Tag.TIMESTAMP, yamlConstructors.get(Tag.STR));
-      }
-    };
+    SafeConstructor constructor =
+        new SafeConstructor(options) {
+          {
+            // as sigs.k8s.io/yaml does: a date stays the text it was written as
+            yamlConstructors.put(Tag.TIMESTAMP, yamlConstructors.get(Tag.STR));
+          }
+        };
     List<JsonNode> documents = new ArrayList<>();
     int[] budget = {MAX_VALUES};
     try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -59,9 +61,16 @@ final class YamlDocuments {
         documents.add(document == null ? null : toJson(document, 0, budget));
       }
     } catch (MarkedYAMLException e) {
-      throw new Unreadable("not valid YAML: " + e.getProblem()
-          + (e.getProblemMark() == null ? "" : " (line " + (e.getProblemMark().getLine() + 1) + ", column "
-              + (e.getProblemMark().getColumn() + 1) + ")"));
+      throw new Unreadable(
+          "not valid YAML: "
+              + e.getProblem()
+              + (e.getProblemMark() == null
+                  ? ""
+                  : " (line "
+                      + (e.getProblemMark().getLine() + 1)
+                      + ", column "
+                      + (e.getProblemMark().getColumn() + 1)
+                      + ")"));
     } catch (YAMLException e) {
       throw new Unreadable("not valid YAML: " + firstLine(e.getMessage()));
     }
@@ -70,10 +79,12 @@ final class YamlDocuments {
 
   private static JsonNode toJson(Object value, int depth, int[] budget) throws Unreadable {
     if (--budget[0] < 0) {
-      throw new Unreadable("not accepted: its aliases expand to more than " + MAX_VALUES + " values");
+      throw new Unreadable(
+          "not accepted: its aliases expand to more than " + MAX_VALUES + " values");
     }
     if (depth > MAX_DEPTH) {
-      throw new Unreadable("not accepted: nested more than " + MAX_DEPTH + " levels deep (an alias inside itself?)");
+      throw new Unreadable(
+          "not accepted: nested more than " + MAX_DEPTH + " levels deep (an alias inside itself?)");
     }
     JsonNodeFactory nodes = JsonNodeFactory.instance;
     if (value == null) {
@@ -112,7 +123,8 @@ final class YamlDocuments {
       return nodes.numberNode(number);
     }
     if (value instanceof byte[] bytes) {
-      return nodes.textNode(Base64.getEncoder().encodeToString(bytes)); // !!binary, as JSON writes bytes
+      return nodes.textNode(
+          Base64.getEncoder().encodeToString(bytes)); // !!binary, as JSON writes bytes
     }
     return nodes.textNode(String.valueOf(value));
   }

@@ -11,10 +11,10 @@ public record BuildsConfig(
    * GoogleContainerTools/kaniko was archived in June 2025; the fork keeps the executor's flags and
    * releases patch versions every two weeks, images signed with cosign). Pinned by release tag, not
    * by digest: no digest of this tag could be verified from public material when it was chosen.
-   * Production installs should pin the digest they verified
-   * (`crane digest ghcr.io/osscontainertools/kaniko:v1.28.3`) through `builds.kanikoImage`.
-   * Keep in sync with the chart's values.yaml. Changing it rebuilds every dockerfile environment
-   * (the executor image is an input of the build hash).
+   * Production installs should pin the digest they verified (`crane digest
+   * ghcr.io/osscontainertools/kaniko:v1.28.3`) through `builds.kanikoImage`. Keep in sync with the
+   * chart's values.yaml. Changing it rebuilds every dockerfile environment (the executor image is
+   * an input of the build hash).
    */
   public static final String DEFAULT_KANIKO_IMAGE = "ghcr.io/osscontainertools/kaniko:v1.28.3";
 

@@ -17,7 +17,8 @@ public record GradingConfig(Boolean userNamespaces) {
   }
 
   GradingConfig overlay(GradingConfig given) {
-    return given == null ? this
+    return given == null
+        ? this
         : new GradingConfig(given.userNamespaces != null ? given.userNamespaces : userNamespaces);
   }
 }

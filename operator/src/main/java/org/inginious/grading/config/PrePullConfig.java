@@ -17,10 +17,11 @@ public record PrePullConfig(Boolean enabled, String pauseImage, String helperIma
   /** Kubernetes' own pause image; the digest is that of the multi-arch index of tag 3.10. */
   public static final String DEFAULT_PAUSE_IMAGE =
       "registry.k8s.io/pause:3.10@sha256:ee6521f290b2168b6e0935a181d4cff9be1ac3f505666ef0e3c98fae8199917a";
+
   /**
    * The statically linked musl busybox of the Docker official image; the digest is that of the
-   * multi-arch index docker-library/repo-info recorded for tag 1.37.0-musl (the tag is rebuilt
-   * from time to time, the digest stays). Keep in sync with the chart's values.yaml.
+   * multi-arch index docker-library/repo-info recorded for tag 1.37.0-musl (the tag is rebuilt from
+   * time to time, the digest stays). Keep in sync with the chart's values.yaml.
    */
   public static final String DEFAULT_HELPER_IMAGE =
       "docker.io/library/busybox:1.37.0-musl@sha256:fc6dddc4c44b1bfe37f41cae8e67d1693828e8f42a91862816d7953e2c9d3f23";
@@ -34,9 +35,11 @@ public record PrePullConfig(Boolean enabled, String pauseImage, String helperIma
   }
 
   PrePullConfig overlay(PrePullConfig given) {
-    return given == null ? this : new PrePullConfig(
-        given.enabled != null ? given.enabled : enabled,
-        given.pauseImage != null ? given.pauseImage : pauseImage,
-        given.helperImage != null ? given.helperImage : helperImage);
+    return given == null
+        ? this
+        : new PrePullConfig(
+            given.enabled != null ? given.enabled : enabled,
+            given.pauseImage != null ? given.pauseImage : pauseImage,
+            given.helperImage != null ? given.helperImage : helperImage);
   }
 }

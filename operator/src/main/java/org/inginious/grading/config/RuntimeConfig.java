@@ -12,7 +12,10 @@ public record RuntimeConfig(
 
   public RuntimeConfig {
     // null values are allowed here so that OperatorConfig can report them by key
-    nodeSelector = nodeSelector == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(nodeSelector));
+    nodeSelector =
+        nodeSelector == null
+            ? Map.of()
+            : Collections.unmodifiableMap(new LinkedHashMap<>(nodeSelector));
   }
 
   public boolean isManaged() {

@@ -25,9 +25,9 @@ import org.inginious.grading.image.prebuilt.PrebuiltSource;
  * Problems are thrown as {@link ImageProblem}; everything else is an {@link Outcome} the reconciler
  * records.
  *
- * <p>Dependencies point one way: this package imports the kinds ({@code image.prebuilt},
- * {@code image.layers}, {@code image.dockerfile}); they import {@code image.common} (the contract
- * and what they share) and {@code image.registry}, never this package nor each other.
+ * <p>Dependencies point one way: this package imports the kinds ({@code image.prebuilt}, {@code
+ * image.layers}, {@code image.dockerfile}); they import {@code image.common} (the contract and what
+ * they share) and {@code image.registry}, never this package nor each other.
  */
 public class ImageSources {
   private final ImageSource prebuilt;
@@ -35,8 +35,13 @@ public class ImageSources {
   private final ImageSource dockerfile;
   private final BaseImages bases;
 
-  public ImageSources(PrebuiltImages prebuiltImages, ImageLookup images, RegistrySecrets secrets, LayersBuilds layersBuilds,
-      KanikoBuilds kanikoBuilds, Clock clock) {
+  public ImageSources(
+      PrebuiltImages prebuiltImages,
+      ImageLookup images,
+      RegistrySecrets secrets,
+      LayersBuilds layersBuilds,
+      KanikoBuilds kanikoBuilds,
+      Clock clock) {
     this.prebuilt = new PrebuiltSource(prebuiltImages);
     this.layers = new LayersSource(layersBuilds, secrets, clock);
     this.dockerfile = new DockerfileSource(kanikoBuilds);

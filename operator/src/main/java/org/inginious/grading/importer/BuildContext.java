@@ -55,13 +55,19 @@ final class BuildContext {
 
   static BuildContext of(Path folder) throws IOException {
     Path ignoreFile = folder.resolve(".dockerignore");
-    Dockerignore ignore = Files.isRegularFile(ignoreFile) ? Dockerignore.parse(Files.readString(ignoreFile)) : Dockerignore.none();
+    Dockerignore ignore =
+        Files.isRegularFile(ignoreFile)
+            ? Dockerignore.parse(Files.readString(ignoreFile))
+            : Dockerignore.none();
     Map<String, ContextFile> files = new TreeMap<>();
     List<String> symlinks = new ArrayList<>();
     try (Stream<Path> walk = Files.walk(folder)) {
       for (Path file : walk.sorted().toList()) {
-        String path = folder.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
-        if (path.isEmpty() || Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS) || ignore.excludes(path)) {
+        String path =
+            folder.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
+        if (path.isEmpty()
+            || Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)
+            || ignore.excludes(path)) {
           continue;
         }
         if (Files.isSymbolicLink(file)) {
@@ -85,7 +91,8 @@ final class BuildContext {
 
   /**
    * What a COPY/ADD source selects: a file, a directory's contents, or glob matches; empty when
-   * nothing matches. The source must already be context-relative (see ContextPaths.normalizeRelative).
+   * nothing matches. The source must already be context-relative (see
+   * ContextPaths.normalizeRelative).
    */
   List<Selected> select(String source) {
     List<Selected> selected = new ArrayList<>();
@@ -106,7 +113,9 @@ final class BuildContext {
       }
       candidates.add(path);
     }
-    candidates.stream().filter(path -> glob.matcher(path).matches()).forEach(path -> selectPath(path, selected));
+    candidates.stream()
+        .filter(path -> glob.matcher(path).matches())
+        .forEach(path -> selectPath(path, selected));
     return selected;
   }
 
@@ -117,7 +126,8 @@ final class BuildContext {
       return;
     }
     String prefix = path + "/";
-    files.values().stream().filter(f -> f.path().startsWith(prefix))
+    files.values().stream()
+        .filter(f -> f.path().startsWith(prefix))
         .forEach(f -> selected.add(new Selected(f, f.path().substring(prefix.length()))));
   }
 

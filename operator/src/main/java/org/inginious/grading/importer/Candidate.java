@@ -6,11 +6,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** One environment on its way through the import: where it comes from and what it has become so far. */
+/**
+ * One environment on its way through the import: where it comes from and what it has become so far.
+ */
 final class Candidate {
   final Path folder;
+
   /** "python3-ai/Dockerfile", relative to the directory given */
   final String dockerfilePath;
+
   final List<String> warnings = new ArrayList<>();
   String failure;
 
@@ -50,9 +54,14 @@ final class Candidate {
     return failure != null;
   }
 
-  /** "python3-ai/Dockerfile" or, for one stage of several, "python3-ai/Dockerfile (env-python3-ai-cuda)". */
+  /**
+   * "python3-ai/Dockerfile" or, for one stage of several, "python3-ai/Dockerfile
+   * (env-python3-ai-cuda)".
+   */
   String source() {
-    return multiStage && stage != null ? dockerfilePath + " (" + stage.stage().label() + ")" : dockerfilePath;
+    return multiStage && stage != null
+        ? dockerfilePath + " (" + stage.stage().label() + ")"
+        : dockerfilePath;
   }
 
   String baseDescription() {

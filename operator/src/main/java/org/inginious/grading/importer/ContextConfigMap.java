@@ -20,15 +20,18 @@ import java.util.TreeMap;
 public record ContextConfigMap(String name, SortedMap<String, byte[]> files) {
   /**
    * What one ConfigMap may hold, measured as the operator measures a build ConfigMap
-   * (DockerfilePlan.MAX_CONTEXT_BYTES): key length plus text bytes, or plus base64 length for binary.
-   * The API server's own limit is 1 MiB; the rest is room for metadata.
+   * (DockerfilePlan.MAX_CONTEXT_BYTES): key length plus text bytes, or plus base64 length for
+   * binary. The API server's own limit is 1 MiB; the rest is room for metadata.
    */
   static final long LIMIT = 1_000_000;
 
   static boolean isText(byte[] content) {
     try {
-      StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(content));
+      StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(content));
       return true;
     } catch (CharacterCodingException e) {
       return false;
@@ -36,7 +39,8 @@ public record ContextConfigMap(String name, SortedMap<String, byte[]> files) {
   }
 
   static long measure(String key, byte[] content) {
-    return key.length() + (isText(content) ? content.length : (long) Base64.getEncoder().encode(content).length);
+    return key.length()
+        + (isText(content) ? content.length : (long) Base64.getEncoder().encode(content).length);
   }
 
   long size() {
@@ -46,12 +50,25 @@ public record ContextConfigMap(String name, SortedMap<String, byte[]> files) {
   /** Over the limit: the total and the three largest files, for a message a person can act on. */
   static String tooLarge(String what, Map<String, byte[]> files) {
     long total = files.entrySet().stream().mapToLong(e -> measure(e.getKey(), e.getValue())).sum();
-    List<String> largest = files.entrySet().stream()
-        .sorted(Comparator.comparingLong((Map.Entry<String, byte[]> e) -> -measure(e.getKey(), e.getValue()))
-            .thenComparing(Map.Entry::getKey))
-        .limit(3).map(e -> e.getKey() + " " + human(measure(e.getKey(), e.getValue()))).toList();
-    return what + " takes " + total + " bytes (" + human(total) + "), over the " + LIMIT
-        + " bytes one ConfigMap may hold (largest: " + String.join(", ", largest) + ")";
+    List<String> largest =
+        files.entrySet().stream()
+            .sorted(
+                Comparator.comparingLong(
+                        (Map.Entry<String, byte[]> e) -> -measure(e.getKey(), e.getValue()))
+                    .thenComparing(Map.Entry::getKey))
+            .limit(3)
+            .map(e -> e.getKey() + " " + human(measure(e.getKey(), e.getValue())))
+            .toList();
+    return what
+        + " takes "
+        + total
+        + " bytes ("
+        + human(total)
+        + "), over the "
+        + LIMIT
+        + " bytes one ConfigMap may hold (largest: "
+        + String.join(", ", largest)
+        + ")";
   }
 
   /**

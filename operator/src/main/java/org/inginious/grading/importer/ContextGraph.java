@@ -11,9 +11,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * INGInious/containers' {@code context.yml}: which image folder is built on which
- * ({@code images: {pyjavacpp: [cpp]}}), folders relative to {@code base_path}. Its CI builds in that
- * order; here it names the base when a FROM line does not.
+ * INGInious/containers' {@code context.yml}: which image folder is built on which ({@code images:
+ * {pyjavacpp: [cpp]}}), folders relative to {@code base_path}. Its CI builds in that order; here it
+ * names the base when a FROM line does not.
  */
 final class ContextGraph {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -29,7 +29,10 @@ final class ContextGraph {
     return new ContextGraph(Map.of());
   }
 
-  /** Reads every given context.yml; a file that does not parse is a problem for the caller to report. */
+  /**
+   * Reads every given context.yml; a file that does not parse is a problem for the caller to
+   * report.
+   */
   static ContextGraph read(List<Path> files, List<String> problems) {
     Map<Path, List<Path>> dependencies = new TreeMap<>();
     for (Path file : files) {
@@ -40,13 +43,22 @@ final class ContextGraph {
           continue;
         }
         Path base = file.getParent().resolve(root.path("base_path").asText(".")).normalize();
-        root.path("images").fields().forEachRemaining(entry -> {
-          List<Path> on = new ArrayList<>();
-          entry.getValue().forEach(dependency -> on.add(base.resolve(dependency.asText()).normalize()));
-          dependencies.put(base.resolve(entry.getKey()).normalize(), List.copyOf(on));
-        });
+        root.path("images")
+            .fields()
+            .forEachRemaining(
+                entry -> {
+                  List<Path> on = new ArrayList<>();
+                  entry
+                      .getValue()
+                      .forEach(dependency -> on.add(base.resolve(dependency.asText()).normalize()));
+                  dependencies.put(base.resolve(entry.getKey()).normalize(), List.copyOf(on));
+                });
       } catch (IOException e) {
-        problems.add(file.getFileName() + ": not valid YAML (" + e.getMessage().lines().findFirst().orElse("") + "); ignored");
+        problems.add(
+            file.getFileName()
+                + ": not valid YAML ("
+                + e.getMessage().lines().findFirst().orElse("")
+                + "); ignored");
       }
     }
     return new ContextGraph(dependencies);

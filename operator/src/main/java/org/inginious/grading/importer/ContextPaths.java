@@ -4,7 +4,10 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.regex.Pattern;
 
-/** Slash-separated paths as Docker treats them: in the image (absolute) and in the build context (relative). */
+/**
+ * Slash-separated paths as Docker treats them: in the image (absolute) and in the build context
+ * (relative).
+ */
 final class ContextPaths {
   private ContextPaths() {}
 
@@ -47,9 +50,9 @@ final class ContextPaths {
   }
 
   /**
-   * Go's filepath.Match, as Docker uses it for COPY sources and .dockerignore: {@code *} and
-   * {@code ?} stay within one path segment, {@code [...]} is a class; with {@code doubleStar},
-   * {@code **} matches any number of segments (.dockerignore only).
+   * Go's filepath.Match, as Docker uses it for COPY sources and .dockerignore: {@code *} and {@code
+   * ?} stay within one path segment, {@code [...]} is a class; with {@code doubleStar}, {@code **}
+   * matches any number of segments (.dockerignore only).
    */
   static Pattern glob(String pattern, boolean doubleStar) {
     StringBuilder regex = new StringBuilder();
@@ -73,7 +76,10 @@ final class ContextPaths {
           regex.append("\\[");
         } else {
           String set = pattern.substring(i + 1, close);
-          regex.append('[').append(set.startsWith("!") || set.startsWith("^") ? "^" + set.substring(1) : set).append(']');
+          regex
+              .append('[')
+              .append(set.startsWith("!") || set.startsWith("^") ? "^" + set.substring(1) : set)
+              .append(']');
           i = close;
         }
       } else if (c == '\\' && i + 1 < pattern.length()) {

@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.zip.GZIPInputStream;
 
-/** What the sources of one COPY or ADD select in the build context, and what Docker would do with them. */
+/**
+ * What the sources of one COPY or ADD select in the build context, and what Docker would do with
+ * them.
+ */
 final class CopySources {
   /**
    * @param problem why Docker would refuse the sources (then {@code files} is empty)
@@ -21,8 +24,11 @@ final class CopySources {
 
   static boolean isUrl(String source) {
     String lower = source.toLowerCase(Locale.ROOT);
-    return lower.startsWith("http://") || lower.startsWith("https://") || lower.startsWith("git@")
-        || lower.startsWith("git://") || lower.startsWith("ssh://");
+    return lower.startsWith("http://")
+        || lower.startsWith("https://")
+        || lower.startsWith("git@")
+        || lower.startsWith("git://")
+        || lower.startsWith("ssh://");
   }
 
   /** Local sources only (URLs are the caller's business); heredoc sources select nothing. */
@@ -35,13 +41,25 @@ final class CopySources {
       }
       String relative = ContextPaths.normalizeRelative(source);
       if (relative == null) {
-        return new Selection(List.of(), copy.instruction().keyword() + " source '" + source + "' (line " + line
-            + ") is outside the build context: docker build refuses it");
+        return new Selection(
+            List.of(),
+            copy.instruction().keyword()
+                + " source '"
+                + source
+                + "' (line "
+                + line
+                + ") is outside the build context: docker build refuses it");
       }
       List<BuildContext.Selected> selected = context.select(relative);
       if (selected.isEmpty()) {
-        return new Selection(List.of(), copy.instruction().keyword() + " source '" + source + "' (line " + line
-            + ") matches no file of the build context: docker build fails there too");
+        return new Selection(
+            List.of(),
+            copy.instruction().keyword()
+                + " source '"
+                + source
+                + "' (line "
+                + line
+                + ") matches no file of the build context: docker build fails there too");
       }
       files.addAll(selected);
     }
@@ -68,8 +86,10 @@ final class CopySources {
         return false;
       }
     }
-    return startsWith(start, 'B', 'Z', 'h') || startsWith(start, 0xfd, '7', 'z', 'X', 'Z', 0x00)
-        || startsWith(start, 0x28, 0xb5, 0x2f, 0xfd) || isTar(start);
+    return startsWith(start, 'B', 'Z', 'h')
+        || startsWith(start, 0xfd, '7', 'z', 'X', 'Z', 0x00)
+        || startsWith(start, 0x28, 0xb5, 0x2f, 0xfd)
+        || isTar(start);
   }
 
   private static boolean isTar(byte[] header) {

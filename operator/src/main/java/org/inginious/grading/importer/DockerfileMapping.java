@@ -32,7 +32,8 @@ final class DockerfileMapping {
     Dockerfile dockerfile = candidate.dockerfile;
     boolean rewrite = candidate.baseEnvironment != null || candidate.baseImage != null;
     Set<String> keptGlobals = rewrite ? keptGlobals(candidate) : globalNames(dockerfile);
-    String text = rewrite ? rewrite(candidate, keptGlobals) : String.join("\n", dockerfile.lines()) + "\n";
+    String text =
+        rewrite ? rewrite(candidate, keptGlobals) : String.join("\n", dockerfile.lines()) + "\n";
 
     SortedMap<String, byte[]> files = new TreeMap<>();
     Set<String> leftOut = new TreeSet<>();
@@ -57,26 +58,43 @@ final class DockerfileMapping {
       if (selection.problem() != null) {
         warnings.add(selection.problem());
       }
-      selection.files().stream().map(s -> s.file().path()).filter(leftOut::contains).forEach(needed::add);
+      selection.files().stream()
+          .map(s -> s.file().path())
+          .filter(leftOut::contains)
+          .forEach(needed::add);
     }
     if (!needed.isEmpty()) {
-      warnings.add("left out of the build context, which is one flat ConfigMap (files in subdirectories, or names that"
-          + " cannot be ConfigMap keys), although COPY/ADD uses them: " + String.join(", ", limit(needed))
-          + "; the build fails until they move into the folder itself or into a base environment");
+      warnings.add(
+          "left out of the build context, which is one flat ConfigMap (files in subdirectories, or names that"
+              + " cannot be ConfigMap keys), although COPY/ADD uses them: "
+              + String.join(", ", limit(needed))
+              + "; the build fails until they move into the folder itself or into a base environment");
     }
     if (!candidate.context.symlinks().isEmpty()) {
-      warnings.add("symbolic links left out of the build context (a ConfigMap cannot hold one): "
-          + String.join(", ", limit(candidate.context.symlinks())));
+      warnings.add(
+          "symbolic links left out of the build context (a ConfigMap cannot hold one): "
+              + String.join(", ", limit(candidate.context.symlinks())));
     }
-    long size = files.entrySet().stream().mapToLong(e -> ContextConfigMap.measure(e.getKey(), e.getValue())).sum();
+    long size =
+        files.entrySet().stream()
+            .mapToLong(e -> ContextConfigMap.measure(e.getKey(), e.getValue()))
+            .sum();
     if (size > ContextConfigMap.LIMIT) {
-      return new Outcome(null, Set.of(), ContextConfigMap.tooLarge("the build context of " + candidate.dockerfilePath
-          .replaceFirst("/?Dockerfile$", "/"), files) + "; a dockerfile build reads its context from one ConfigMap: move"
-          + " large files into a base environment or list them in .dockerignore", warnings);
+      return new Outcome(
+          null,
+          Set.of(),
+          ContextConfigMap.tooLarge(
+                  "the build context of "
+                      + candidate.dockerfilePath.replaceFirst("/?Dockerfile$", "/"),
+                  files)
+              + "; a dockerfile build reads its context from one ConfigMap: move"
+              + " large files into a base environment or list them in .dockerignore",
+          warnings);
     }
     Set<String> argNames = new LinkedHashSet<>(keptGlobals);
     for (Stage stage : dockerfile.stages()) {
-      stage.instructions().stream().filter(i -> i.keyword().equals("ARG"))
+      stage.instructions().stream()
+          .filter(i -> i.keyword().equals("ARG"))
           .forEach(i -> StageEvaluator.assignments(i).forEach(a -> argNames.add(a[0])));
     }
     return new Outcome(new Context(text, files), argNames, null, warnings);
@@ -94,13 +112,16 @@ final class DockerfileMapping {
 
   private static Set<String> globalNames(Dockerfile dockerfile) {
     Set<String> names = new LinkedHashSet<>();
-    dockerfile.globalArgs().forEach(arg -> StageEvaluator.assignments(arg).forEach(a -> names.add(a[0])));
+    dockerfile
+        .globalArgs()
+        .forEach(arg -> StageEvaluator.assignments(arg).forEach(a -> names.add(a[0])));
     return names;
   }
 
   /**
    * Global ARGs still needed once the base FROM is rewritten: those another FROM line uses, those a
-   * stage declares again without a default (it inherits the global one), and those their defaults use.
+   * stage declares again without a default (it inherits the global one), and those their defaults
+   * use.
    */
   private static Set<String> keptGlobals(Candidate candidate) {
     Dockerfile dockerfile = candidate.dockerfile;
@@ -110,8 +131,13 @@ final class DockerfileMapping {
       if (stage.from() != rewritten) {
         kept.addAll(ShellWords.references(stage.image(), dockerfile.escape()));
       }
-      stage.instructions().stream().filter(i -> i.keyword().equals("ARG"))
-          .forEach(i -> StageEvaluator.assignments(i).stream().filter(a -> a[1] == null).forEach(a -> kept.add(a[0])));
+      stage.instructions().stream()
+          .filter(i -> i.keyword().equals("ARG"))
+          .forEach(
+              i ->
+                  StageEvaluator.assignments(i).stream()
+                      .filter(a -> a[1] == null)
+                      .forEach(a -> kept.add(a[0])));
     }
     boolean grew = true;
     while (grew) {
@@ -138,14 +164,22 @@ final class DockerfileMapping {
     List<String> out = new ArrayList<>();
     for (int i = 0; i < lines.size(); i++) {
       int line = i + 1;
-      Instruction globalArg = dockerfile.globalArgs().stream()
-          .filter(a -> line >= a.line() && line <= a.endLine()).findFirst().orElse(null);
+      Instruction globalArg =
+          dockerfile.globalArgs().stream()
+              .filter(a -> line >= a.line() && line <= a.endLine())
+              .findFirst()
+              .orElse(null);
       if (globalArg != null) {
         if (line == globalArg.line()) {
-          List<String> kept = ShellWords.split(globalArg.arguments(), dockerfile.escape()).stream()
-              .filter(word -> keptGlobals.contains(StageEvaluator.assignment(word, dockerfile.escape())[0]))
-              .toList();
-          if (kept.size() == StageEvaluator.assignments(globalArg).size() && globalArg.line() == globalArg.endLine()) {
+          List<String> kept =
+              ShellWords.split(globalArg.arguments(), dockerfile.escape()).stream()
+                  .filter(
+                      word ->
+                          keptGlobals.contains(
+                              StageEvaluator.assignment(word, dockerfile.escape())[0]))
+                  .toList();
+          if (kept.size() == StageEvaluator.assignments(globalArg).size()
+              && globalArg.line() == globalArg.endLine()) {
             out.add(lines.get(i));
           } else if (!kept.isEmpty()) {
             out.add("ARG " + String.join(" ", kept));
@@ -158,13 +192,26 @@ final class DockerfileMapping {
       }
       if (line >= from.line() && line <= from.endLine()) {
         if (line == from.line()) {
-          String what = candidate.baseEnvironment != null ? "the image of environment " + candidate.baseEnvironment
-              : candidate.baseImage;
-          out.add("# import: the operator passes " + what + " as " + BASE_IMAGE + ", pinned by digest (was: FROM "
-              + from.arguments() + ")");
+          String what =
+              candidate.baseEnvironment != null
+                  ? "the image of environment " + candidate.baseEnvironment
+                  : candidate.baseImage;
+          out.add(
+              "# import: the operator passes "
+                  + what
+                  + " as "
+                  + BASE_IMAGE
+                  + ", pinned by digest (was: FROM "
+                  + from.arguments()
+                  + ")");
           String platform = from.flag("platform");
-          out.add("FROM " + (platform == null ? "" : "--platform=" + platform + " ") + "${" + BASE_IMAGE + "}"
-              + (from.operands().size() == 3 ? " AS " + from.operands().get(2) : ""));
+          out.add(
+              "FROM "
+                  + (platform == null ? "" : "--platform=" + platform + " ")
+                  + "${"
+                  + BASE_IMAGE
+                  + "}"
+                  + (from.operands().size() == 3 ? " AS " + from.operands().get(2) : ""));
         }
         continue;
       }
@@ -175,11 +222,12 @@ final class DockerfileMapping {
 
   static Map<String, String> buildArgs(Map<String, String> given, Set<String> argNames) {
     Map<String, String> args = new TreeMap<>();
-    given.forEach((name, value) -> {
-      if (argNames.contains(name) && !name.equals(BASE_IMAGE)) {
-        args.put(name, value);
-      }
-    });
+    given.forEach(
+        (name, value) -> {
+          if (argNames.contains(name) && !name.equals(BASE_IMAGE)) {
+            args.put(name, value);
+          }
+        });
     return args;
   }
 }

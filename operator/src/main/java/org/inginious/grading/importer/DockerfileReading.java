@@ -19,15 +19,20 @@ import org.inginious.grading.placement.Labels;
 final class DockerfileReading {
   private DockerfileReading() {}
 
-  static List<Candidate> environments(Path folder, String dockerfilePath, Map<String, String> buildArgs) {
+  static List<Candidate> environments(
+      Path folder, String dockerfilePath, Map<String, String> buildArgs) {
     Dockerfile dockerfile;
     BuildContext context;
     try {
-      dockerfile = DockerfileParser.parse(new String(Files.readAllBytes(folder.resolve(SourceTree.DOCKERFILE)),
-          StandardCharsets.UTF_8));
+      dockerfile =
+          DockerfileParser.parse(
+              new String(
+                  Files.readAllBytes(folder.resolve(SourceTree.DOCKERFILE)),
+                  StandardCharsets.UTF_8));
       context = BuildContext.of(folder);
     } catch (DockerfileException e) {
-      return List.of(failed(folder, dockerfilePath, "the Dockerfile does not parse: " + e.getMessage()));
+      return List.of(
+          failed(folder, dockerfilePath, "the Dockerfile does not parse: " + e.getMessage()));
     } catch (IOException e) {
       return List.of(failed(folder, dockerfilePath, "cannot be read: " + e.getMessage()));
     }
@@ -75,29 +80,60 @@ final class DockerfileReading {
     EvaluatedStage.LabelValue label = candidate.stage.labels().get(Labels.IMAGE_NAME);
     if (label == null) {
       candidate.environmentName = candidate.folder.getFileName().toString();
-      candidate.warnings.add("no " + Labels.IMAGE_NAME + " label: named after its folder, '" + candidate.environmentName + "'");
+      candidate.warnings.add(
+          "no "
+              + Labels.IMAGE_NAME
+              + " label: named after its folder, '"
+              + candidate.environmentName
+              + "'");
     } else {
       candidate.environmentName = label.value();
       if (!label.outOfScope().isEmpty()) {
         String names = String.join(", ", label.outOfScope());
-        candidate.warnings.add("label " + Labels.IMAGE_NAME + " (line " + label.line() + ") uses ${" + names + "}, which "
-            + candidate.stage.stage().label() + " does not declare: an ARG before the first FROM is visible in FROM lines"
-            + " only, so Docker names it '" + label.value() + "' (add `ARG " + names + "` to the stage for '"
-            + label.withGlobals() + "')");
+        candidate.warnings.add(
+            "label "
+                + Labels.IMAGE_NAME
+                + " (line "
+                + label.line()
+                + ") uses ${"
+                + names
+                + "}, which "
+                + candidate.stage.stage().label()
+                + " does not declare: an ARG before the first FROM is visible in FROM lines"
+                + " only, so Docker names it '"
+                + label.value()
+                + "' (add `ARG "
+                + names
+                + "` to the stage for '"
+                + label.withGlobals()
+                + "')");
       }
       if (!label.fromOutside().isEmpty()) {
-        candidate.warnings.add("label " + Labels.IMAGE_NAME + " (line " + label.line() + ") uses ${"
-            + String.join(", ", label.fromOutside()) + "}, which this Dockerfile does not set: imported as '"
-            + label.value() + "' (Docker would take it from the base image's environment, if set there)");
+        candidate.warnings.add(
+            "label "
+                + Labels.IMAGE_NAME
+                + " (line "
+                + label.line()
+                + ") uses ${"
+                + String.join(", ", label.fromOutside())
+                + "}, which this Dockerfile does not set: imported as '"
+                + label.value()
+                + "' (Docker would take it from the base image's environment, if set there)");
       }
     }
     if (!Names.validEnvironmentName(candidate.environmentName)) {
-      candidate.failure = "environment id '" + candidate.environmentName + "' is not a label value (letters, digits,"
-          + " '.', '_', '-', starting and ending with a letter or digit, at most 63 characters)";
+      candidate.failure =
+          "environment id '"
+              + candidate.environmentName
+              + "' is not a label value (letters, digits,"
+              + " '.', '_', '-', starting and ending with a letter or digit, at most 63 characters)";
     }
   }
 
-  /** Several stages: the environment is built with its stage as target (the last one needs none, but says it). */
+  /**
+   * Several stages: the environment is built with its stage as target (the last one needs none, but
+   * says it).
+   */
   private static void target(Candidate candidate) {
     if (!candidate.multiStage) {
       return;
@@ -107,8 +143,11 @@ final class DockerfileReading {
     if (stage.name() != null) {
       candidate.target = stage.from().operands().get(2);
     } else if (!last && candidate.failure == null) {
-      candidate.failure = "its stage (FROM at line " + stage.from().line() + ") has no name (FROM ... AS NAME) to build"
-          + " it as a target";
+      candidate.failure =
+          "its stage (FROM at line "
+              + stage.from().line()
+              + ") has no name (FROM ... AS NAME) to build"
+              + " it as a target";
     }
   }
 
@@ -125,8 +164,15 @@ final class DockerfileReading {
         candidate.gpu = true;
       }
       if (label.value().matches("(?i)0|false|no|off")) {
-        candidate.warnings.add("label " + key + "=" + label.value() + " (line " + label.line() + "): INGInious looks at"
-            + " the label's presence only, so this means yes");
+        candidate.warnings.add(
+            "label "
+                + key
+                + "="
+                + label.value()
+                + " (line "
+                + label.line()
+                + "): INGInious looks at"
+                + " the label's presence only, so this means yes");
       }
     }
   }

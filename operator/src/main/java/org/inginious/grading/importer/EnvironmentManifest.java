@@ -16,19 +16,21 @@ import java.util.regex.Pattern;
 import org.inginious.grading.api.GradingEnvironment;
 
 /**
- * The GradingEnvironment YAML of one imported environment, written field by field in a fixed
- * order (stable output: a second import writes the same bytes), with where it came from and its
- * warnings as comments on top.
+ * The GradingEnvironment YAML of one imported environment, written field by field in a fixed order
+ * (stable output: a second import writes the same bytes), with where it came from and its warnings
+ * as comments on top.
  */
 final class EnvironmentManifest {
   static final String SOURCE_ANNOTATION = "grading.inginious.org/imported-from";
-  static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
-      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-      .disable(YAMLGenerator.Feature.SPLIT_LINES)
-      .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-      .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
-      .stringQuotingChecker(new PlainOnlyWhenSafe())
-      .build());
+  static final ObjectMapper YAML =
+      new ObjectMapper(
+          YAMLFactory.builder()
+              .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+              .disable(YAMLGenerator.Feature.SPLIT_LINES)
+              .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+              .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
+              .stringQuotingChecker(new PlainOnlyWhenSafe())
+              .build());
 
   /**
    * Plain scalars only for what every YAML reader takes as a string (names, paths, image
@@ -37,7 +39,8 @@ final class EnvironmentManifest {
    */
   static final class PlainOnlyWhenSafe extends StringQuotingChecker {
     private static final Pattern PLAIN = Pattern.compile("[A-Za-z_/][A-Za-z0-9_./:@+=-]*");
-    private static final Set<String> RESERVED = Set.of("y", "n", "yes", "no", "on", "off", "true", "false", "null");
+    private static final Set<String> RESERVED =
+        Set.of("y", "n", "yes", "no", "on", "off", "true", "false", "null");
 
     @Override
     public boolean needToQuoteName(String name) {
@@ -50,7 +53,9 @@ final class EnvironmentManifest {
     }
 
     private static boolean needsQuotes(String text) {
-      return !PLAIN.matcher(text).matches() || text.endsWith(":") || RESERVED.contains(text.toLowerCase(Locale.ROOT));
+      return !PLAIN.matcher(text).matches()
+          || text.endsWith(":")
+          || RESERVED.contains(text.toLowerCase(Locale.ROOT));
     }
   }
 
@@ -66,7 +71,9 @@ final class EnvironmentManifest {
 
     Map<String, Object> spec = new LinkedHashMap<>();
     spec.put("environmentName", candidate.environmentName);
-    spec.put("image", Map.of("repository", options.repositoryPrefix() + "/env-" + candidate.metadataName));
+    spec.put(
+        "image",
+        Map.of("repository", options.repositoryPrefix() + "/env-" + candidate.metadataName));
     spec.put("build", build(candidate));
     Map<String, Object> grading = new LinkedHashMap<>();
     if (candidate.needRoot) {
@@ -138,8 +145,11 @@ final class EnvironmentManifest {
   }
 
   private static String header(Candidate candidate) {
-    StringBuilder header = new StringBuilder("# Imported from " + candidate.source()
-        + " by `grading-environment-operator import`.\n");
+    StringBuilder header =
+        new StringBuilder(
+            "# Imported from "
+                + candidate.source()
+                + " by `grading-environment-operator import`.\n");
     if (!candidate.warnings.isEmpty()) {
       header.append("# Warnings:\n");
       candidate.warnings.forEach(w -> header.append("# - ").append(w).append('\n'));

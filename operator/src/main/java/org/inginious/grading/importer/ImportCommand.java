@@ -15,33 +15,53 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "import", description = {
-    "Turn INGInious grading environments (a folder of environment folders with Dockerfiles, as in"
-        + " INGInious/containers' grading/, or one environment folder) into GradingEnvironments and the"
-        + " ConfigMaps their builds read, for kubectl apply --server-side -k OUTDIR.",
-    "Prints one row per environment with its warnings; exit 0 when something was imported (warnings or not),"
-        + " 1 when nothing was."})
+@Command(
+    name = "import",
+    description = {
+      "Turn INGInious grading environments (a folder of environment folders with Dockerfiles, as in"
+          + " INGInious/containers' grading/, or one environment folder) into GradingEnvironments and the"
+          + " ConfigMaps their builds read, for kubectl apply --server-side -k OUTDIR.",
+      "Prints one row per environment with its warnings; exit 0 when something was imported (warnings or not),"
+          + " 1 when nothing was."
+    })
 public class ImportCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "DIR", description = "The folder of environment folders, or one environment folder.")
+  @Parameters(
+      index = "0",
+      paramLabel = "DIR",
+      description = "The folder of environment folders, or one environment folder.")
   Path source;
 
-  @Option(names = {"-o", "--output"}, paramLabel = "OUTDIR",
-      description = "Where to write environments/, contexts/ and kustomization.yaml; without it nothing is written.")
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "OUTDIR",
+      description =
+          "Where to write environments/, contexts/ and kustomization.yaml; without it nothing is written.")
   Path output;
 
-  @Option(names = "--namespace", paramLabel = "NS", description = "Namespace of everything written (default: none, kubectl's).")
+  @Option(
+      names = "--namespace",
+      paramLabel = "NS",
+      description = "Namespace of everything written (default: none, kubectl's).")
   String namespace;
 
-  @Option(names = "--repository-prefix", paramLabel = "REGISTRY/PATH",
+  @Option(
+      names = "--repository-prefix",
+      paramLabel = "REGISTRY/PATH",
       description = "Images are pushed to REGISTRY/PATH/env-<name> (default: ${DEFAULT-VALUE}).",
       defaultValue = ImportOptions.DEFAULT_REPOSITORY_PREFIX)
   String repositoryPrefix;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "Operator configuration, for the RuntimeClass column.")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "Operator configuration, for the RuntimeClass column.")
   Path config;
 
-  @Option(names = "--build-arg", paramLabel = "NAME=VALUE",
-      description = "A value for an ARG, as docker build --build-arg; passed on to dockerfile builds that declare it.")
+  @Option(
+      names = "--build-arg",
+      paramLabel = "NAME=VALUE",
+      description =
+          "A value for an ARG, as docker build --build-arg; passed on to dockerfile builds that declare it.")
   Map<String, String> buildArgs = new LinkedHashMap<>();
 
   @Spec CommandSpec spec;
@@ -57,9 +77,12 @@ public class ImportCommand implements Callable<Integer> {
     }
     ImportResult result;
     try {
-      OperatorConfig operatorConfig = config == null ? OperatorConfig.defaults() : OperatorConfig.load(config);
+      OperatorConfig operatorConfig =
+          config == null ? OperatorConfig.defaults() : OperatorConfig.load(config);
       String prefix = repositoryPrefix.replaceAll("/+$", "");
-      result = Importer.run(new ImportOptions(source, prefix, namespace, Map.copyOf(buildArgs), operatorConfig));
+      result =
+          Importer.run(
+              new ImportOptions(source, prefix, namespace, Map.copyOf(buildArgs), operatorConfig));
     } catch (InvalidConfigException e) {
       err.println(e.getMessage());
       return 2;
@@ -72,7 +95,13 @@ public class ImportCommand implements Callable<Integer> {
     int imported = result.imported().size();
     long withWarnings = result.imported().stream().filter(e -> !e.warnings().isEmpty()).count();
     int failed = result.environments().size() - imported;
-    out.println(imported + " environment(s) imported (" + withWarnings + " with warnings), " + failed + " not imported.");
+    out.println(
+        imported
+            + " environment(s) imported ("
+            + withWarnings
+            + " with warnings), "
+            + failed
+            + " not imported.");
     if (imported == 0) {
       err.println("nothing could be imported from " + source);
       out.flush();
@@ -87,12 +116,21 @@ public class ImportCommand implements Callable<Integer> {
         err.println("cannot write " + output + ": " + e.getMessage());
         return 1;
       }
-      out.println("Written to " + output + ": check with `validate -f " + output.resolve(OutputWriter.ENVIRONMENTS)
-          + "`, apply with `kubectl apply --server-side -k " + output + "`.");
+      out.println(
+          "Written to "
+              + output
+              + ": check with `validate -f "
+              + output.resolve(OutputWriter.ENVIRONMENTS)
+              + "`, apply with `kubectl apply --server-side -k "
+              + output
+              + "`.");
     }
     if (ImportOptions.DEFAULT_REPOSITORY_PREFIX.equals(repositoryPrefix)) {
-      out.println("Images go to " + ImportOptions.DEFAULT_REPOSITORY_PREFIX + "/env-<name>: pass --repository-prefix"
-          + " REGISTRY/PATH for yours.");
+      out.println(
+          "Images go to "
+              + ImportOptions.DEFAULT_REPOSITORY_PREFIX
+              + "/env-<name>: pass --repository-prefix"
+              + " REGISTRY/PATH for yours.");
     }
     out.flush();
     return 0;
@@ -103,11 +141,15 @@ public class ImportCommand implements Callable<Integer> {
       return source + ": not a directory";
     }
     if (namespace != null && !namespace.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
-      return "--namespace '" + namespace + "' is not a namespace name (lower case letters, digits and '-')";
+      return "--namespace '"
+          + namespace
+          + "' is not a namespace name (lower case letters, digits and '-')";
     }
     String prefix = repositoryPrefix.replaceAll("/+$", "");
     if (prefix.isEmpty() || !Names.validImage(prefix + "/env-x") || prefix.contains("@")) {
-      return "--repository-prefix '" + repositoryPrefix + "' is not REGISTRY/PATH (for example registry.example.edu/inginious)";
+      return "--repository-prefix '"
+          + repositoryPrefix
+          + "' is not REGISTRY/PATH (for example registry.example.edu/inginious)";
     }
     return null;
   }

@@ -10,7 +10,11 @@ import org.inginious.grading.config.OperatorConfig;
  * @param buildArgs values for ARGs, as {@code docker build --build-arg}
  * @param config the operator configuration, for the runtime column
  */
-public record ImportOptions(Path source, String repositoryPrefix, String namespace, Map<String, String> buildArgs,
+public record ImportOptions(
+    Path source,
+    String repositoryPrefix,
+    String namespace,
+    Map<String, String> buildArgs,
     OperatorConfig config) {
   public static final String DEFAULT_REPOSITORY_PREFIX = "registry.example.edu/inginious";
 }

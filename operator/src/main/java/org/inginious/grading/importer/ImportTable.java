@@ -3,9 +3,13 @@ package org.inginious.grading.importer;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The table `import` prints: one row per environment, its warnings one per line in the last column. */
+/**
+ * The table `import` prints: one row per environment, its warnings one per line in the last column.
+ */
 final class ImportTable {
-  private static final String[] HEADERS = {"ENVIRONMENT", "SOURCE", "BUILD", "BASE", "RUNTIME", "WARNINGS"};
+  private static final String[] HEADERS = {
+    "ENVIRONMENT", "SOURCE", "BUILD", "BASE", "RUNTIME", "WARNINGS"
+  };
 
   private ImportTable() {}
 
@@ -18,12 +22,20 @@ final class ImportTable {
       }
       messages.addAll(environment.warnings());
       String name = environment.environmentName();
-      if (environment.metadataName() != null && !environment.metadataName().isEmpty()
+      if (environment.metadataName() != null
+          && !environment.metadataName().isEmpty()
           && !environment.metadataName().equals(name)) {
         name += " (" + environment.metadataName() + ")";
       }
-      rows.add(new String[] {name, environment.source(), environment.build() == null ? "-" : environment.build(),
-          environment.base(), environment.runtime(), messages.isEmpty() ? "-" : messages.get(0)});
+      rows.add(
+          new String[] {
+            name,
+            environment.source(),
+            environment.build() == null ? "-" : environment.build(),
+            environment.base(),
+            environment.runtime(),
+            messages.isEmpty() ? "-" : messages.get(0)
+          });
       for (String message : messages.subList(Math.min(1, messages.size()), messages.size())) {
         rows.add(new String[] {"", "", "", "", "", message});
       }

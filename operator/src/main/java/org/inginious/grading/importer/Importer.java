@@ -17,8 +17,8 @@ import org.inginious.grading.placement.ResolvedRuntime;
 
 /**
  * Turns a tree of INGInious environment folders into GradingEnvironments: reads each Dockerfile,
- * finds its environments (final stages naming themselves), links bases within the tree, chooses
- * the build, and collects every warning. Writes nothing; {@link OutputWriter} does.
+ * finds its environments (final stages naming themselves), links bases within the tree, chooses the
+ * build, and collects every warning. Writes nothing; {@link OutputWriter} does.
  */
 public final class Importer {
   private final ImportOptions options;
@@ -41,8 +41,9 @@ public final class Importer {
   private ImportResult run() {
     ContextGraph graph = ContextGraph.read(tree.contextFiles(), notes);
     for (Path folder : tree.folders()) {
-      candidates.addAll(DockerfileReading.environments(folder, tree.relative(folder) + "/" + SourceTree.DOCKERFILE,
-          options.buildArgs()));
+      candidates.addAll(
+          DockerfileReading.environments(
+              folder, tree.relative(folder) + "/" + SourceTree.DOCKERFILE, options.buildArgs()));
     }
     assignMetadataNames();
     indexFolders();
@@ -56,18 +57,28 @@ public final class Importer {
     for (Candidate candidate : candidates) {
       rows.add(row(candidate));
     }
-    tree.withoutDockerfile().forEach(folder -> notes.add("skipped " + tree.relative(folder) + "/: no Dockerfile"));
-    List<String> absent = graph.listedFolders().stream()
-        .filter(folder -> !Files.isRegularFile(folder.resolve(SourceTree.DOCKERFILE)))
-        .map(folder -> folder.getFileName().toString()).sorted().toList();
+    tree.withoutDockerfile()
+        .forEach(folder -> notes.add("skipped " + tree.relative(folder) + "/: no Dockerfile"));
+    List<String> absent =
+        graph.listedFolders().stream()
+            .filter(folder -> !Files.isRegularFile(folder.resolve(SourceTree.DOCKERFILE)))
+            .map(folder -> folder.getFileName().toString())
+            .sorted()
+            .toList();
     if (!absent.isEmpty()) {
-      notes.add("context.yml lists folders without a Dockerfile here: " + String.join(", ", absent));
+      notes.add(
+          "context.yml lists folders without a Dockerfile here: " + String.join(", ", absent));
     }
-    return new ImportResult(tree.root().getFileName() == null ? "/" : tree.root().getFileName().toString(),
-        options.namespace(), rows, notes);
+    return new ImportResult(
+        tree.root().getFileName() == null ? "/" : tree.root().getFileName().toString(),
+        options.namespace(),
+        rows,
+        notes);
   }
 
-  /** metadata.name is the environment id in lower case; the first environment of a name keeps it. */
+  /**
+   * metadata.name is the environment id in lower case; the first environment of a name keeps it.
+   */
   private void assignMetadataNames() {
     Map<String, Candidate> taken = new LinkedHashMap<>();
     for (Candidate candidate : candidates) {
@@ -77,10 +88,17 @@ public final class Importer {
       }
       Candidate holder = taken.putIfAbsent(candidate.metadataName, candidate);
       if (candidate.metadataName.isEmpty()) {
-        candidate.failure = "the environment id '" + candidate.environmentName + "' gives no usable metadata.name";
+        candidate.failure =
+            "the environment id '" + candidate.environmentName + "' gives no usable metadata.name";
       } else if (holder != null) {
-        candidate.failure = "metadata.name '" + candidate.metadataName + "' is already taken by environment "
-            + holder.environmentName + " (" + holder.source() + ")";
+        candidate.failure =
+            "metadata.name '"
+                + candidate.metadataName
+                + "' is already taken by environment "
+                + holder.environmentName
+                + " ("
+                + holder.source()
+                + ")";
       }
     }
   }
@@ -93,9 +111,12 @@ public final class Importer {
     for (Candidate candidate : candidates) {
       String key = SourceTree.folderKey(candidate.folder);
       Candidate current = byFolder.get(key);
-      boolean last = candidate.stage != null
-          && candidate.stage.stage().index() == candidate.dockerfile.stages().size() - 1;
-      if (current == null || (current.failed() && !candidate.failed()) || (last && !candidate.failed())) {
+      boolean last =
+          candidate.stage != null
+              && candidate.stage.stage().index() == candidate.dockerfile.stages().size() - 1;
+      if (current == null
+          || (current.failed() && !candidate.failed())
+          || (last && !candidate.failed())) {
         byFolder.put(key, candidate);
       }
       if (!candidate.failed()) {
@@ -110,43 +131,74 @@ public final class Importer {
       return;
     }
     String treeName = Names.treeName(root.image());
-    Candidate target = treeName == null ? null : byFolder.getOrDefault(treeName, byName.get(treeName));
+    Candidate target =
+        treeName == null ? null : byFolder.getOrDefault(treeName, byName.get(treeName));
     if (target != null && target.folder.equals(candidate.folder)) {
       target = null; // its own folder's image: a previous version, from outside
     }
-    List<Candidate> listed = graph.dependenciesOf(candidate.folder).stream()
-        .map(folder -> byFolder.get(SourceTree.folderKey(folder))).filter(Objects::nonNull)
-        .filter(c -> !c.folder.equals(candidate.folder)).toList();
+    List<Candidate> listed =
+        graph.dependenciesOf(candidate.folder).stream()
+            .map(folder -> byFolder.get(SourceTree.folderKey(folder)))
+            .filter(Objects::nonNull)
+            .filter(c -> !c.folder.equals(candidate.folder))
+            .toList();
     String fromLine = "FROM " + root.from().arguments() + " (line " + root.from().line() + ")";
     if (target == null && !listed.isEmpty()) {
       target = listed.get(0);
-      candidate.warnings.add("base environment " + target.metadataName + " taken from context.yml: " + fromLine
-          + " names no environment of this tree");
+      candidate.warnings.add(
+          "base environment "
+              + target.metadataName
+              + " taken from context.yml: "
+              + fromLine
+              + " names no environment of this tree");
     } else if (target != null && !listed.isEmpty() && !sameFolder(listed, target)) {
-      candidate.warnings.add("context.yml builds it on " + listed.get(0).metadataName + " but " + fromLine + " names "
-          + target.metadataName + ": the FROM line wins");
+      candidate.warnings.add(
+          "context.yml builds it on "
+              + listed.get(0).metadataName
+              + " but "
+              + fromLine
+              + " names "
+              + target.metadataName
+              + ": the FROM line wins");
     }
     if (target != null) {
       candidate.baseEnvironment = target.metadataName;
       if (target.failed()) {
-        candidate.warnings.add("its base environment " + target.metadataName + " is not imported (see its row): this"
-            + " environment waits for it");
+        candidate.warnings.add(
+            "its base environment "
+                + target.metadataName
+                + " is not imported (see its row): this"
+                + " environment waits for it");
       }
       if (!root.unsetArgs().isEmpty()) {
-        candidate.warnings.add(unset(root) + " in " + fromLine + "; the base was recognised as environment "
-            + target.metadataName + " all the same");
+        candidate.warnings.add(
+            unset(root)
+                + " in "
+                + fromLine
+                + "; the base was recognised as environment "
+                + target.metadataName
+                + " all the same");
       }
       return;
     }
     if (!root.unsetArgs().isEmpty()) {
       candidate.keepFrom = true;
-      candidate.warnings.add(unset(root) + " in " + fromLine + ": pass --build-arg " + root.unsetArgs().get(0)
-          + "=VALUE to import; the FROM line is kept as written, and the build fails until"
-          + " spec.build.dockerfile.buildArgs sets it");
+      candidate.warnings.add(
+          unset(root)
+              + " in "
+              + fromLine
+              + ": pass --build-arg "
+              + root.unsetArgs().get(0)
+              + "=VALUE to import; the FROM line is kept as written, and the build fails until"
+              + " spec.build.dockerfile.buildArgs sets it");
     } else if (!Names.validImage(root.image())) {
       candidate.keepFrom = true;
-      candidate.warnings.add(fromLine + " gives '" + root.image() + "', not an image reference; the FROM line is kept as"
-          + " written");
+      candidate.warnings.add(
+          fromLine
+              + " gives '"
+              + root.image()
+              + "', not an image reference; the FROM line is kept as"
+              + " written");
     } else {
       candidate.baseImage = root.image();
     }
@@ -158,7 +210,9 @@ public final class Importer {
 
   private static String unset(StageEvaluator.FromImage root) {
     List<String> names = root.unsetArgs();
-    return (names.size() == 1 ? "ARG " + names.get(0) + " has" : "ARGs " + String.join(", ", names) + " have")
+    return (names.size() == 1
+            ? "ARG " + names.get(0) + " has"
+            : "ARGs " + String.join(", ", names) + " have")
         + " no value";
   }
 
@@ -168,20 +222,27 @@ public final class Importer {
     while (changed) {
       changed = false;
       for (Candidate candidate : ok) {
-        Candidate base = candidate.baseEnvironment == null ? null : byName.get(candidate.baseEnvironment);
+        Candidate base =
+            candidate.baseEnvironment == null ? null : byName.get(candidate.baseEnvironment);
         if (base == null || base.failed()) {
           continue;
         }
         if (base.needRoot && !candidate.needRoot) {
           candidate.needRoot = true;
-          candidate.warnings.add(Labels.IMAGE_NEED_ROOT + " inherited from base environment " + base.metadataName
-              + " (an image keeps its base's labels)");
+          candidate.warnings.add(
+              Labels.IMAGE_NEED_ROOT
+                  + " inherited from base environment "
+                  + base.metadataName
+                  + " (an image keeps its base's labels)");
           changed = true;
         }
         if (base.gpu && !candidate.gpu) {
           candidate.gpu = true;
-          candidate.warnings.add(Labels.IMAGE_NEED_GPU + " inherited from base environment " + base.metadataName
-              + " (an image keeps its base's labels)");
+          candidate.warnings.add(
+              Labels.IMAGE_NEED_GPU
+                  + " inherited from base environment "
+                  + base.metadataName
+                  + " (an image keeps its base's labels)");
           changed = true;
         }
       }
@@ -201,8 +262,10 @@ public final class Importer {
       candidate.warnings.addAll(layers.notes());
       return;
     }
-    boolean runs = candidate.stage.chain().stream().flatMap(s -> s.instructions().stream())
-        .anyMatch(i -> i.keyword().equals("RUN"));
+    boolean runs =
+        candidate.stage.chain().stream()
+            .flatMap(s -> s.instructions().stream())
+            .anyMatch(i -> i.keyword().equals("RUN"));
     if (!runs) {
       candidate.warnings.add("a dockerfile build, not layers: " + layers.notLayers());
     }
@@ -228,7 +291,10 @@ public final class Importer {
       while (current != null && current.baseEnvironment != null) {
         path.add(current.baseEnvironment);
         if (current.baseEnvironment.equals(candidate.metadataName)) {
-          candidate.warnings.add("its base chain loops (" + String.join(" -> ", path) + "): the operator reports BaseCycle");
+          candidate.warnings.add(
+              "its base chain loops ("
+                  + String.join(" -> ", path)
+                  + "): the operator reports BaseCycle");
           break;
         }
         if (!seen.add(current.baseEnvironment)) {
@@ -252,7 +318,9 @@ public final class Importer {
       String key = candidate.folder + "\0" + candidate.dockerfileContext.dockerfile();
       ContextConfigMap configMap = byContent.get(key);
       if (configMap == null) {
-        configMap = new ContextConfigMap(candidate.metadataName + "-context", candidate.dockerfileContext.files());
+        configMap =
+            new ContextConfigMap(
+                candidate.metadataName + "-context", candidate.dockerfileContext.files());
         byContent.put(key, configMap);
       }
       candidate.contextConfigMap = configMap;
@@ -265,16 +333,37 @@ public final class Importer {
       GradingEnvironment environment = EnvironmentManifest.parse(yaml);
       List<String> problems = GradingEnvironmentValidator.validate(environment);
       if (problems.isEmpty()) {
-        List<ContextConfigMap> configMaps = candidate.layers != null ? candidate.layers.configMaps()
-            : List.of(candidate.contextConfigMap);
-        String runtime = ResolvedRuntime.resolve(environment.getSpec().grading, options.config()).runtimeClassName();
-        return new ImportedEnvironment(candidate.environmentName, candidate.metadataName, candidate.source(), candidate.build,
-            candidate.baseDescription(), runtime, List.copyOf(candidate.warnings), yaml, configMaps, null);
+        List<ContextConfigMap> configMaps =
+            candidate.layers != null
+                ? candidate.layers.configMaps()
+                : List.of(candidate.contextConfigMap);
+        String runtime =
+            ResolvedRuntime.resolve(environment.getSpec().grading, options.config())
+                .runtimeClassName();
+        return new ImportedEnvironment(
+            candidate.environmentName,
+            candidate.metadataName,
+            candidate.source(),
+            candidate.build,
+            candidate.baseDescription(),
+            runtime,
+            List.copyOf(candidate.warnings),
+            yaml,
+            configMaps,
+            null);
       }
       candidate.failure = "the manifest would not be valid: " + String.join("; ", problems);
     }
-    return new ImportedEnvironment(candidate.environmentName, candidate.metadataName, candidate.source(), null,
-        candidate.stage == null ? "-" : candidate.baseDescription(), "-", List.copyOf(candidate.warnings), null, List.of(),
+    return new ImportedEnvironment(
+        candidate.environmentName,
+        candidate.metadataName,
+        candidate.source(),
+        null,
+        candidate.stage == null ? "-" : candidate.baseDescription(),
+        "-",
+        List.copyOf(candidate.warnings),
+        null,
+        List.of(),
         candidate.failure);
   }
 }

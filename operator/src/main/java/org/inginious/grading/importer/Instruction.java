@@ -4,7 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One Dockerfile instruction as written: continuation lines joined, comment lines inside it dropped.
+ * One Dockerfile instruction as written: continuation lines joined, comment lines inside it
+ * dropped.
  *
  * @param keyword upper case (FROM, RUN, COPY ...)
  * @param arguments the text after the keyword, flags included
@@ -12,7 +13,8 @@ import java.util.List;
  * @param endLine last physical line, heredoc bodies included
  * @param escape the escape character of the file (backslash or backtick)
  */
-public record Instruction(String keyword, String arguments, int line, int endLine, char escape, List<Heredoc> heredocs) {
+public record Instruction(
+    String keyword, String arguments, int line, int endLine, char escape, List<Heredoc> heredocs) {
 
   /** A here-document ({@code <<EOF ... EOF}), a BuildKit syntax. */
   public record Heredoc(String delimiter, boolean quoted, String body) {}

@@ -4,19 +4,25 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 import org.inginious.grading.api.GradingEnvironmentSpec;
 
-/** Names across the two worlds: INGInious image names and environment ids, Kubernetes object names. */
+/**
+ * Names across the two worlds: INGInious image names and environment ids, Kubernetes object names.
+ */
 final class Names {
-  static final Pattern ENVIRONMENT_NAME = Pattern.compile(GradingEnvironmentSpec.ENVIRONMENT_NAME_PATTERN);
+  static final Pattern ENVIRONMENT_NAME =
+      Pattern.compile(GradingEnvironmentSpec.ENVIRONMENT_NAME_PATTERN);
+
   /** A Docker image reference: [host[:port]/]path[:tag][@digest], path components lower case. */
-  private static final Pattern IMAGE = Pattern.compile(
-      "^(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-          + "(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$");
+  private static final Pattern IMAGE =
+      Pattern.compile(
+          "^(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+              + "(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$");
 
   private Names() {}
 
   /**
-   * The environment folder an image name points at, by INGInious' two naming schemes:
-   * {@code ghcr.io/inginious/env-cpp:latest} (today) and {@code ingi/inginious-c-cpp} (before 2020); else null.
+   * The environment folder an image name points at, by INGInious' two naming schemes: {@code
+   * ghcr.io/inginious/env-cpp:latest} (today) and {@code ingi/inginious-c-cpp} (before 2020); else
+   * null.
    */
   static String treeName(String image) {
     String name = image;
@@ -53,6 +59,9 @@ final class Names {
 
   /** A ConfigMap key: the file name as it will appear in the image or the build context. */
   static boolean validConfigMapKey(String key) {
-    return key.length() <= 253 && key.matches("[-._a-zA-Z0-9]+") && !key.equals(".") && !key.equals("..");
+    return key.length() <= 253
+        && key.matches("[-._a-zA-Z0-9]+")
+        && !key.equals(".")
+        && !key.equals("..");
   }
 }

@@ -96,15 +96,21 @@ public final class ShellWords {
   /** Every variable name the word would substitute (single-quoted text excluded). */
   public static List<String> references(String word, char escape) {
     List<String> names = new ArrayList<>();
-    expand(word, escape, name -> {
-      names.add(name);
-      return Optional.empty();
-    });
+    expand(
+        word,
+        escape,
+        name -> {
+          names.add(name);
+          return Optional.empty();
+        });
     return names;
   }
 
-  /** Substitutes the variable at {@code start} ('$') into {@code out}; returns the index after it. */
-  private static int substitute(String word, int start, char escape, Variables variables, StringBuilder out) {
+  /**
+   * Substitutes the variable at {@code start} ('$') into {@code out}; returns the index after it.
+   */
+  private static int substitute(
+      String word, int start, char escape, Variables variables, StringBuilder out) {
     int i = start + 1;
     if (i < word.length() && word.charAt(i) == '{') {
       int close = matchingBrace(word, i);
@@ -135,13 +141,20 @@ public final class ShellWords {
     return end;
   }
 
-  /** ${NAME:-word}, ${NAME-word}, ${NAME:+word}, ${NAME+word}; the word is expanded only when used. */
-  private static String modified(Optional<String> value, String modifier, char escape, Variables variables) {
+  /**
+   * ${NAME:-word}, ${NAME-word}, ${NAME:+word}, ${NAME+word}; the word is expanded only when used.
+   */
+  private static String modified(
+      Optional<String> value, String modifier, char escape, Variables variables) {
     if (modifier.startsWith(":-")) {
-      return value.filter(v -> !v.isEmpty()).orElseGet(() -> expand(modifier.substring(2), escape, variables));
+      return value
+          .filter(v -> !v.isEmpty())
+          .orElseGet(() -> expand(modifier.substring(2), escape, variables));
     }
     if (modifier.startsWith(":+")) {
-      return value.filter(v -> !v.isEmpty()).isPresent() ? expand(modifier.substring(2), escape, variables) : "";
+      return value.filter(v -> !v.isEmpty()).isPresent()
+          ? expand(modifier.substring(2), escape, variables)
+          : "";
     }
     if (modifier.startsWith("-")) {
       return value.orElseGet(() -> expand(modifier.substring(1), escape, variables));
@@ -165,6 +178,9 @@ public final class ShellWords {
   }
 
   private static boolean isNameChar(char c, boolean first) {
-    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (!first && c >= '0' && c <= '9');
+    return c == '_'
+        || (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z')
+        || (!first && c >= '0' && c <= '9');
   }
 }

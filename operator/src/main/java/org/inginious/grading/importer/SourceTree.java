@@ -12,10 +12,11 @@ import java.util.stream.Stream;
 
 /**
  * The environment folders under the directory given to `import`: the directory itself when it holds
- * a Dockerfile, else every folder below it that does (INGInious/containers: {@code grading/<name>/}),
- * without looking inside those, plus the context.yml files beside them.
+ * a Dockerfile, else every folder below it that does (INGInious/containers: {@code
+ * grading/<name>/}), without looking inside those, plus the context.yml files beside them.
  */
-record SourceTree(Path root, List<Path> folders, List<Path> withoutDockerfile, List<Path> contextFiles) {
+record SourceTree(
+    Path root, List<Path> folders, List<Path> withoutDockerfile, List<Path> contextFiles) {
   static final String DOCKERFILE = "Dockerfile";
   private static final int MAX_DEPTH = 4;
 
@@ -31,14 +32,18 @@ record SourceTree(Path root, List<Path> folders, List<Path> withoutDockerfile, L
     List<Path> withoutDockerfile = new ArrayList<>();
     for (Path parent : parents) {
       try (Stream<Path> children = Files.list(parent)) {
-        children.filter(Files::isDirectory).filter(c -> !c.getFileName().toString().startsWith("."))
+        children
+            .filter(Files::isDirectory)
+            .filter(c -> !c.getFileName().toString().startsWith("."))
             .filter(c -> folders.stream().noneMatch(f -> f.startsWith(c)))
-            .sorted().forEach(withoutDockerfile::add);
+            .sorted()
+            .forEach(withoutDockerfile::add);
       }
     }
     Set<Path> withContext = new TreeSet<>(parents);
     withContext.add(dir);
-    return new SourceTree(dir, List.copyOf(folders), List.copyOf(withoutDockerfile), contextFiles(withContext));
+    return new SourceTree(
+        dir, List.copyOf(folders), List.copyOf(withoutDockerfile), contextFiles(withContext));
   }
 
   private static void collect(Path dir, int depth, List<Path> folders) throws IOException {
@@ -47,7 +52,11 @@ record SourceTree(Path root, List<Path> folders, List<Path> withoutDockerfile, L
     }
     List<Path> children;
     try (Stream<Path> list = Files.list(dir)) {
-      children = list.filter(Files::isDirectory).filter(c -> !c.getFileName().toString().startsWith(".")).sorted().toList();
+      children =
+          list.filter(Files::isDirectory)
+              .filter(c -> !c.getFileName().toString().startsWith("."))
+              .sorted()
+              .toList();
     }
     for (Path child : children) {
       if (Files.isRegularFile(child.resolve(DOCKERFILE))) {

@@ -8,7 +8,8 @@ import java.util.List;
  * @param name the {@code AS} name, lower case as Docker compares it, or null
  * @param image the image expression as written (ARGs not yet substituted)
  */
-public record Stage(int index, String name, Instruction from, String image, List<Instruction> instructions) {
+public record Stage(
+    int index, String name, Instruction from, String image, List<Instruction> instructions) {
 
   /** How the stage is named in messages and targets: its name, else its position. */
   public String label() {

@@ -12,8 +12,8 @@ import java.util.Set;
 
 /**
  * Applies Docker's scoping of build arguments: an ARG before the first FROM is visible in FROM
- * lines only, unless a stage declares it again; an ARG in a stage is visible from there to the
- * end of that stage; ENV wins over ARG; build arguments given to `import` override defaults.
+ * lines only, unless a stage declares it again; an ARG in a stage is visible from there to the end
+ * of that stage; ENV wins over ARG; build arguments given to `import` override defaults.
  */
 public final class StageEvaluator {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,6 +31,7 @@ public final class StageEvaluator {
 
   private final Dockerfile dockerfile;
   private final Map<String, String> buildArgs;
+
   /** Global ARGs: name -> value, empty when declared without one. */
   private final Map<String, Optional<String>> globals = new LinkedHashMap<>();
 
@@ -39,8 +40,13 @@ public final class StageEvaluator {
     this.buildArgs = buildArgs;
     for (Instruction arg : dockerfile.globalArgs()) {
       for (String[] declaration : assignments(arg)) {
-        globals.put(declaration[0], argValue(declaration, arg.escape(), name -> globals.getOrDefault(name, Optional.empty()),
-            Optional.empty()));
+        globals.put(
+            declaration[0],
+            argValue(
+                declaration,
+                arg.escape(),
+                name -> globals.getOrDefault(name, Optional.empty()),
+                Optional.empty()));
       }
     }
   }
@@ -51,14 +57,22 @@ public final class StageEvaluator {
 
   public FromImage from(Stage stage) {
     List<String> unset = new ArrayList<>();
-    String image = ShellWords.expand(stage.image(), stage.from().escape(), name -> {
-      Optional<String> value = globals.getOrDefault(name, Optional.empty());
-      if (value.isEmpty()) {
-        unset.add(name);
-      }
-      return value;
-    });
-    return new FromImage(image, List.copyOf(new LinkedHashSet<>(unset)), dockerfile.stageNamed(image, stage.index()), stage.from());
+    String image =
+        ShellWords.expand(
+            stage.image(),
+            stage.from().escape(),
+            name -> {
+              Optional<String> value = globals.getOrDefault(name, Optional.empty());
+              if (value.isEmpty()) {
+                unset.add(name);
+              }
+              return value;
+            });
+    return new FromImage(
+        image,
+        List.copyOf(new LinkedHashSet<>(unset)),
+        dockerfile.stageNamed(image, stage.index()),
+        stage.from());
   }
 
   public EvaluatedStage evaluate(Stage stage) {
@@ -72,15 +86,22 @@ public final class StageEvaluator {
       switch (instruction.keyword()) {
         case "ARG" -> {
           for (String[] declaration : assignments(instruction)) {
-            args.put(declaration[0], argValue(declaration, instruction.escape(), scope,
-                globals.getOrDefault(declaration[0], Optional.empty())));
+            args.put(
+                declaration[0],
+                argValue(
+                    declaration,
+                    instruction.escape(),
+                    scope,
+                    globals.getOrDefault(declaration[0], Optional.empty())));
             state.declaredArgs.add(declaration[0]);
           }
         }
         case "ENV" -> {
           for (String[] pair : assignments(instruction)) {
             Scope tracking = new Scope(args, state.env);
-            state.env.put(pair[0], ShellWords.expand(pair[1] == null ? "" : pair[1], instruction.escape(), tracking));
+            state.env.put(
+                pair[0],
+                ShellWords.expand(pair[1] == null ? "" : pair[1], instruction.escape(), tracking));
             if (!tracking.outOfScope.isEmpty() || !tracking.fromOutside.isEmpty()) {
               state.envFromOutside.add(pair[0]);
             } else {
@@ -91,14 +112,27 @@ public final class StageEvaluator {
         case "LABEL" -> {
           for (String[] pair : assignments(instruction)) {
             Scope tracking = new Scope(args, state.env);
-            String value = ShellWords.expand(pair[1] == null ? "" : pair[1], instruction.escape(), tracking);
-            String withGlobals = ShellWords.expand(pair[1] == null ? "" : pair[1], instruction.escape(), name -> {
-              Optional<String> inScope = scope.get(name);
-              return inScope.isPresent() ? inScope : globals.getOrDefault(name, Optional.empty());
-            });
+            String value =
+                ShellWords.expand(pair[1] == null ? "" : pair[1], instruction.escape(), tracking);
+            String withGlobals =
+                ShellWords.expand(
+                    pair[1] == null ? "" : pair[1],
+                    instruction.escape(),
+                    name -> {
+                      Optional<String> inScope = scope.get(name);
+                      return inScope.isPresent()
+                          ? inScope
+                          : globals.getOrDefault(name, Optional.empty());
+                    });
             state.labels.remove(pair[0]);
-            state.labels.put(pair[0], new EvaluatedStage.LabelValue(value, instruction.line(),
-                List.copyOf(tracking.outOfScope), List.copyOf(tracking.fromOutside), withGlobals));
+            state.labels.put(
+                pair[0],
+                new EvaluatedStage.LabelValue(
+                    value,
+                    instruction.line(),
+                    List.copyOf(tracking.outOfScope),
+                    List.copyOf(tracking.fromOutside),
+                    withGlobals));
             state.ownLabels.add(pair[0]);
           }
         }
@@ -117,27 +151,54 @@ public final class StageEvaluator {
           state.userLine = instruction.line();
         }
         case "COPY", "ADD" -> state.copies.add(copy(instruction, scope, state));
-        default -> { }
+        default -> {}
       }
     }
-    return new EvaluatedStage(stage, List.copyOf(state.chain), state.root, state.labels, state.ownLabels, state.env,
-        state.envFromOutside, state.workdir, state.workdirFromOutside, state.user, state.userLine,
-        List.copyOf(state.copies), state.declaredArgs);
+    return new EvaluatedStage(
+        stage,
+        List.copyOf(state.chain),
+        state.root,
+        state.labels,
+        state.ownLabels,
+        state.env,
+        state.envFromOutside,
+        state.workdir,
+        state.workdirFromOutside,
+        state.user,
+        state.userLine,
+        List.copyOf(state.copies),
+        state.declaredArgs);
   }
 
   private static EvaluatedStage.FileCopy copy(Instruction instruction, Scope scope, State state) {
     char escape = instruction.escape();
-    List<String> operands = jsonForm(instruction)
-        .map(elements -> elements.stream().map(element -> expandLiteral(element, escape, scope)).toList())
-        .orElseGet(() -> instruction.operands().stream().map(word -> ShellWords.expand(word, escape, scope)).toList());
-    List<String> sources = operands.isEmpty() ? List.of() : operands.subList(0, operands.size() - 1);
+    List<String> operands =
+        jsonForm(instruction)
+            .map(
+                elements ->
+                    elements.stream()
+                        .map(element -> expandLiteral(element, escape, scope))
+                        .toList())
+            .orElseGet(
+                () ->
+                    instruction.operands().stream()
+                        .map(word -> ShellWords.expand(word, escape, scope))
+                        .toList());
+    List<String> sources =
+        operands.isEmpty() ? List.of() : operands.subList(0, operands.size() - 1);
     String destination = operands.isEmpty() ? "" : operands.get(operands.size() - 1);
-    return new EvaluatedStage.FileCopy(instruction, List.copyOf(sources), destination, state.workdirFromOutside ? null : state.workdir);
+    return new EvaluatedStage.FileCopy(
+        instruction,
+        List.copyOf(sources),
+        destination,
+        state.workdirFromOutside ? null : state.workdir);
   }
 
   /** Substitutes variables in an already unquoted string (a JSON-form element). */
   private static String expandLiteral(String text, char escape, ShellWords.Variables scope) {
-    String quoted = text.replace(String.valueOf(escape), escape + String.valueOf(escape)).replace("\"", escape + "\"");
+    String quoted =
+        text.replace(String.valueOf(escape), escape + String.valueOf(escape))
+            .replace("\"", escape + "\"");
     return ShellWords.expand("\"" + quoted + "\"", escape, scope);
   }
 
@@ -155,7 +216,8 @@ public final class StageEvaluator {
   }
 
   /** ARG value: a build argument given to import, else the default, else the fallback. */
-  private Optional<String> argValue(String[] declaration, char escape, ShellWords.Variables scope, Optional<String> fallback) {
+  private Optional<String> argValue(
+      String[] declaration, char escape, ShellWords.Variables scope, Optional<String> fallback) {
     if (buildArgs.containsKey(declaration[0])) {
       return Optional.of(buildArgs.get(declaration[0]));
     }
@@ -175,9 +237,13 @@ public final class StageEvaluator {
     if (words.isEmpty()) {
       return pairs;
     }
-    if (!instruction.keyword().equals("ARG") && equalsOutsideQuotes(words.get(0), instruction.escape()) < 0) {
+    if (!instruction.keyword().equals("ARG")
+        && equalsOutsideQuotes(words.get(0), instruction.escape()) < 0) {
       String rest = instruction.arguments().strip().substring(words.get(0).length()).strip();
-      pairs.add(new String[] {ShellWords.expand(words.get(0), instruction.escape(), n -> Optional.empty()), rest});
+      pairs.add(
+          new String[] {
+            ShellWords.expand(words.get(0), instruction.escape(), n -> Optional.empty()), rest
+          });
       return pairs;
     }
     for (String word : words) {
@@ -192,7 +258,10 @@ public final class StageEvaluator {
     if (equals < 0) {
       return new String[] {word, null};
     }
-    return new String[] {ShellWords.expand(word.substring(0, equals), escape, n -> Optional.empty()), word.substring(equals + 1)};
+    return new String[] {
+      ShellWords.expand(word.substring(0, equals), escape, n -> Optional.empty()),
+      word.substring(equals + 1)
+    };
   }
 
   private static int equalsOutsideQuotes(String word, char escape) {

@@ -20,23 +20,24 @@ import org.slf4j.LoggerFactory;
 /**
  * Leader election with a {@code coordination.k8s.io} Lease, so that several replicas can run with
  * one reconciling. Every replica starts its informers (so a standby is warm and ready); only the
- * holder of the Lease processes events. Also tracks who leads, for /readyz and the
- * {@code grading_operator_leader} gauge.
+ * holder of the Lease processes events. Also tracks who leads, for /readyz and the {@code
+ * grading_operator_leader} gauge.
  *
  * <p>From the environment ({@link #fromEnvironment}):
+ *
  * <ul>
- *   <li>{@code LEADER_ELECTION=true|false} switches it on or off. When unset, it is on exactly
- *       when {@code POD_NAMESPACE} is set: the chart sets both (on by default); a developer running
- *       {@code run} locally against a cluster has neither and gets no election.</li>
- *   <li>{@code POD_NAMESPACE}: the Lease's namespace (else the client's current namespace).</li>
- *   <li>{@code POD_NAME}: this replica's identity (else {@code HOSTNAME}, else the host name).</li>
+ *   <li>{@code LEADER_ELECTION=true|false} switches it on or off. When unset, it is on exactly when
+ *       {@code POD_NAMESPACE} is set: the chart sets both (on by default); a developer running
+ *       {@code run} locally against a cluster has neither and gets no election.
+ *   <li>{@code POD_NAMESPACE}: the Lease's namespace (else the client's current namespace).
+ *   <li>{@code POD_NAME}: this replica's identity (else {@code HOSTNAME}, else the host name).
  * </ul>
  *
  * <p>A replica that loses the Lease exits with status 1, so two replicas never reconcile at once;
- * Kubernetes restarts it as a standby. JOSDK 5.3.2's own switch for this is not used: its
- * {@code LeaderElectionConfigurationBuilder.build()} turns it off (fixed upstream later, JOSDK PR
- * 3619), and when on it calls {@code System.exit} from {@code Operator.stop()} on the stopping
- * thread, which hangs a JVM shutdown hook. Here the exit runs on a thread of its own instead.
+ * Kubernetes restarts it as a standby. JOSDK 5.3.2's own switch for this is not used: its {@code
+ * LeaderElectionConfigurationBuilder.build()} turns it off (fixed upstream later, JOSDK PR 3619),
+ * and when on it calls {@code System.exit} from {@code Operator.stop()} on the stopping thread,
+ * which hangs a JVM shutdown hook. Here the exit runs on a thread of its own instead.
  */
 public final class LeaderElection {
   public static final String LEASE_NAME = "grading-environment-operator";
@@ -48,7 +49,8 @@ public final class LeaderElection {
   /** Lease timings; production uses {@link #defaults()} (JOSDK's and client-go's defaults). */
   public record Timings(Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
     public static Timings defaults() {
-      return new Timings(LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+      return new Timings(
+          LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
           LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
           LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE);
     }
@@ -61,7 +63,8 @@ public final class LeaderElection {
   private volatile boolean leader;
   private volatile String currentLeader;
 
-  private LeaderElection(String leaseNamespace, String identity, Timings timings, boolean exitOnStopLeading) {
+  private LeaderElection(
+      String leaseNamespace, String identity, Timings timings, boolean exitOnStopLeading) {
     this.leaseNamespace = leaseNamespace;
     this.identity = Objects.requireNonNull(identity, "identity");
     this.timings = Objects.requireNonNull(timings, "timings");
@@ -70,10 +73,11 @@ public final class LeaderElection {
 
   /**
    * @param leaseNamespace namespace of the Lease; null = the Kubernetes client's namespace
-   * @param exitOnStopLeading exit the JVM (status 1) when the Lease is lost or released (production);
-   *     tests say false
+   * @param exitOnStopLeading exit the JVM (status 1) when the Lease is lost or released
+   *     (production); tests say false
    */
-  public static LeaderElection of(String leaseNamespace, String identity, Timings timings, boolean exitOnStopLeading) {
+  public static LeaderElection of(
+      String leaseNamespace, String identity, Timings timings, boolean exitOnStopLeading) {
     return new LeaderElection(blankToNull(leaseNamespace), identity, timings, exitOnStopLeading);
   }
 
@@ -100,7 +104,8 @@ public final class LeaderElection {
       case "false":
         return false;
       default:
-        throw new IllegalArgumentException(ENV_ENABLED + " must be true or false, not '" + value + "'");
+        throw new IllegalArgumentException(
+            ENV_ENABLED + " must be true or false, not '" + value + "'");
     }
   }
 
@@ -122,18 +127,20 @@ public final class LeaderElection {
 
   /** JOSDK's configuration for this election; its callbacks keep {@link #isLeader()} current. */
   public LeaderElectionConfiguration configuration() {
-    LeaderElectionConfigurationBuilder builder = LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(LEASE_NAME)
-        .withIdentity(identity)
-        .withLeaseDuration(timings.leaseDuration())
-        .withRenewDeadline(timings.renewDeadline())
-        .withRetryPeriod(timings.retryPeriod())
-        .withLeaderCallbacks(new LeaderCallbacks(
-            () -> {
-              leader = true;
-              LOG.info("{} acquired Lease {}: reconciling", identity, lease());
-            },
-            this::stoppedLeading,
-            newLeader -> currentLeader = newLeader));
+    LeaderElectionConfigurationBuilder builder =
+        LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(LEASE_NAME)
+            .withIdentity(identity)
+            .withLeaseDuration(timings.leaseDuration())
+            .withRenewDeadline(timings.renewDeadline())
+            .withRetryPeriod(timings.retryPeriod())
+            .withLeaderCallbacks(
+                new LeaderCallbacks(
+                    () -> {
+                      leader = true;
+                      LOG.info("{} acquired Lease {}: reconciling", identity, lease());
+                    },
+                    this::stoppedLeading,
+                    newLeader -> currentLeader = newLeader));
     if (leaseNamespace != null) {
       builder.withLeaseNamespace(leaseNamespace);
     }
@@ -146,9 +153,13 @@ public final class LeaderElection {
       LOG.info("{} no longer holds Lease {}", identity, lease());
       return;
     }
-    LOG.warn("{} no longer holds Lease {}: exiting so that only the new leader reconciles", identity, lease());
+    LOG.warn(
+        "{} no longer holds Lease {}: exiting so that only the new leader reconciles",
+        identity,
+        lease());
     // Not on this thread: it may be the one running Operator.stop() inside a shutdown hook, where
-    // System.exit would block for ever. During a shutdown this thread just waits for the JVM to end.
+    // System.exit would block for ever. During a shutdown this thread just waits for the JVM to
+    // end.
     Thread exit = new Thread(() -> System.exit(1), "exit-on-lost-lease");
     exit.setDaemon(true);
     exit.start();
@@ -163,15 +174,23 @@ public final class LeaderElection {
     String namespace = leaseNamespace != null ? leaseNamespace : client.getNamespace();
     try {
       Lease lease = client.leases().inNamespace(namespace).withName(LEASE_NAME).get();
-      if (lease == null || lease.getSpec() == null || !identity.equals(lease.getSpec().getHolderIdentity())) {
+      if (lease == null
+          || lease.getSpec() == null
+          || !identity.equals(lease.getSpec().getHolderIdentity())) {
         return;
       }
       lease.getSpec().setHolderIdentity(null);
       lease.getSpec().setLeaseDurationSeconds(1);
-      client.resource(lease).patch(); // fails on a concurrent change (resourceVersion): then it is not ours any more
+      client
+          .resource(lease)
+          .patch(); // fails on a concurrent change (resourceVersion): then it is not ours any more
       LOG.info("{} released Lease {}", identity, lease());
     } catch (KubernetesClientException e) {
-      LOG.warn("{} could not release Lease {}: {} (the next leader waits for it to expire)", identity, lease(), e.getMessage());
+      LOG.warn(
+          "{} could not release Lease {}: {} (the next leader waits for it to expire)",
+          identity,
+          lease(),
+          e.getMessage());
     }
   }
 
@@ -194,7 +213,10 @@ public final class LeaderElection {
     if (leader) {
       return "leader (" + identity + ", Lease " + lease() + ")";
     }
-    return "standby (" + identity + "), waiting for Lease " + lease()
+    return "standby ("
+        + identity
+        + "), waiting for Lease "
+        + lease()
         + currentLeader().filter(l -> !l.equals(identity)).map(l -> " held by " + l).orElse("");
   }
 

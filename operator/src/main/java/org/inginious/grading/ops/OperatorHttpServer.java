@@ -21,14 +21,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The operator's one HTTP port (8081, named {@code http} in the chart), on the JDK's HTTP server:
+ *
  * <ul>
  *   <li>{@code /healthz} (liveness, startup): 200 while the process runs and, once started, every
- *       informer is healthy; 503 once the operator stopped or an informer is unhealthy.</li>
+ *       informer is healthy; 503 once the operator stopped or an informer is unhealthy.
  *   <li>{@code /readyz} (readiness): 200 once the informers have synced, on the leader and on a
  *       standby replica waiting for the Lease alike (a standby must count as ready, or a rolling
- *       update of two replicas never completes); 503 with the reason otherwise.</li>
- *   <li>{@code /metrics}: {@link OperatorMetrics} in Prometheus text format.</li>
+ *       update of two replicas never completes); 503 with the reason otherwise.
+ *   <li>{@code /metrics}: {@link OperatorMetrics} in Prometheus text format.
  * </ul>
+ *
  * Start it before {@link Operator#start()} (which blocks until the informers are synced), so the
  * probes answer during start-up.
  */
@@ -46,7 +48,8 @@ public final class OperatorHttpServer implements AutoCloseable {
   private volatile boolean seenStarted;
 
   /** On all interfaces (in a pod). */
-  public OperatorHttpServer(int port, Operator operator, OperatorMetrics metrics, LeaderElection leaderElection) {
+  public OperatorHttpServer(
+      int port, Operator operator, OperatorMetrics metrics, LeaderElection leaderElection) {
     this(new InetSocketAddress(port), operator, metrics, leaderElection);
   }
 
@@ -54,7 +57,11 @@ public final class OperatorHttpServer implements AutoCloseable {
    * @param address port 0 = an ephemeral port (tests), see {@link #port()}
    * @param leaderElection null when leader election is off
    */
-  public OperatorHttpServer(InetSocketAddress address, Operator operator, OperatorMetrics metrics, LeaderElection leaderElection) {
+  public OperatorHttpServer(
+      InetSocketAddress address,
+      Operator operator,
+      OperatorMetrics metrics,
+      LeaderElection leaderElection) {
     this.operator = Objects.requireNonNull(operator, "operator");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.leaderElection = leaderElection;
@@ -64,11 +71,14 @@ public final class OperatorHttpServer implements AutoCloseable {
       throw new UncheckedIOException("cannot listen on " + address, e);
     }
     AtomicInteger threads = new AtomicInteger();
-    executor = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "http-" + threads.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    executor =
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "http-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     server.setExecutor(executor);
     server.createContext("/", this::handle);
   }
@@ -112,14 +122,19 @@ public final class OperatorHttpServer implements AutoCloseable {
         case "/healthz" -> send(exchange, liveness(), PLAIN_TEXT);
         case "/readyz" -> send(exchange, readiness(), PLAIN_TEXT);
         case "/metrics" -> send(exchange, new Answer(200, metrics.scrape()), PROMETHEUS_TEXT);
-        default -> send(exchange, new Answer(404, "not found: try /healthz, /readyz or /metrics\n"), PLAIN_TEXT);
+        default ->
+            send(
+                exchange,
+                new Answer(404, "not found: try /healthz, /readyz or /metrics\n"),
+                PLAIN_TEXT);
       }
     } catch (RuntimeException e) {
       LOG.warn("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
     }
   }
 
-  private static void send(HttpExchange exchange, Answer answer, String contentType) throws IOException {
+  private static void send(HttpExchange exchange, Answer answer, String contentType)
+      throws IOException {
     byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().set("Content-Type", contentType);
     exchange.getResponseHeaders().set("Cache-Control", "no-store");
@@ -140,7 +155,9 @@ public final class OperatorHttpServer implements AutoCloseable {
     }
     seenStarted = true;
     String unhealthy = unhealthyEventSources(info);
-    return unhealthy.isEmpty() ? Answer.ok("ok\n") : Answer.unavailable("unhealthy event sources: " + unhealthy + "\n");
+    return unhealthy.isEmpty()
+        ? Answer.ok("ok\n")
+        : Answer.unavailable("unhealthy event sources: " + unhealthy + "\n");
   }
 
   /** Readiness: informers synced and healthy; a standby waiting for the Lease is ready too. */
@@ -156,7 +173,8 @@ public final class OperatorHttpServer implements AutoCloseable {
     if (!unhealthy.isEmpty()) {
       return Answer.unavailable("not ready: unhealthy event sources: " + unhealthy + "\n");
     }
-    return Answer.ok("ready" + (leaderElection == null ? "" : ": " + leaderElection.describe()) + "\n");
+    return Answer.ok(
+        "ready" + (leaderElection == null ? "" : ": " + leaderElection.describe()) + "\n");
   }
 
   /** "controller/source=STATUS, ..." or empty when all are healthy. */
@@ -165,8 +183,15 @@ public final class OperatorHttpServer implements AutoCloseable {
       return "";
     }
     Map<String, String> byName = new TreeMap<>();
-    info.unhealthyEventSources().forEach((controller, sources) -> sources.forEach(
-        (source, indicator) -> byName.put(controller + "/" + source, String.valueOf(indicator.getStatus()))));
-    return byName.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", "));
+    info.unhealthyEventSources()
+        .forEach(
+            (controller, sources) ->
+                sources.forEach(
+                    (source, indicator) ->
+                        byName.put(
+                            controller + "/" + source, String.valueOf(indicator.getStatus()))));
+    return byName.entrySet().stream()
+        .map(e -> e.getKey() + "=" + e.getValue())
+        .collect(Collectors.joining(", "));
   }
 }

@@ -15,13 +15,19 @@ import org.inginious.grading.api.GradingEnvironment;
  */
 public record DesiredObjects(NetworkPolicy networkPolicy, PodTemplate podTemplate) {
 
-  public static DesiredObjects of(GradingEnvironment environment, String image, ResolvedRuntime runtime) {
+  public static DesiredObjects of(
+      GradingEnvironment environment, String image, ResolvedRuntime runtime) {
     return new DesiredObjects(
-        GradingNetworkPolicies.isolates(environment) ? GradingNetworkPolicies.denyAll(environment) : null,
+        GradingNetworkPolicies.isolates(environment)
+            ? GradingNetworkPolicies.denyAll(environment)
+            : null,
         GradingPodTemplates.render(environment, image, runtime));
   }
 
-  /** In the order they are written: isolation before the template, so no grading pod starts unguarded. */
+  /**
+   * In the order they are written: isolation before the template, so no grading pod starts
+   * unguarded.
+   */
   public List<HasMetadata> all() {
     List<HasMetadata> all = new ArrayList<>();
     if (networkPolicy != null) {

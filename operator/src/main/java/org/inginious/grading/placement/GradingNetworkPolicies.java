@@ -21,21 +21,31 @@ public final class GradingNetworkPolicies {
   /** Environments whose grading pods get no network (the default). */
   public static boolean isolates(GradingEnvironment environment) {
     return environment.getSpec() != null
-        && (environment.getSpec().grading == null || environment.getSpec().grading.networkOrDefault() == Network.NONE);
+        && (environment.getSpec().grading == null
+            || environment.getSpec().grading.networkOrDefault() == Network.NONE);
   }
 
-  /** Selects the pods made from the environment's PodTemplate (its pod labels) and allows them no traffic. */
+  /**
+   * Selects the pods made from the environment's PodTemplate (its pod labels) and allows them no
+   * traffic.
+   */
   public static NetworkPolicy denyAll(GradingEnvironment environment) {
     return new NetworkPolicyBuilder()
         .withNewMetadata()
         .withName(name(environment))
         .withNamespace(environment.getMetadata().getNamespace())
-        .withLabels(Map.of(Labels.MANAGED_BY, Labels.OPERATOR, Labels.ENVIRONMENT, environment.environmentName()))
+        .withLabels(
+            Map.of(
+                Labels.MANAGED_BY,
+                Labels.OPERATOR,
+                Labels.ENVIRONMENT,
+                environment.environmentName()))
         .withOwnerReferences(GradingPodTemplates.ownerReference(environment))
         .endMetadata()
         .withNewSpec()
         .withNewPodSelector()
-        .withMatchLabels(Map.of(Labels.ENVIRONMENT, environment.environmentName(), Labels.NETWORK, "none"))
+        .withMatchLabels(
+            Map.of(Labels.ENVIRONMENT, environment.environmentName(), Labels.NETWORK, "none"))
         .endPodSelector()
         .withPolicyTypes("Ingress", "Egress")
         .endSpec()

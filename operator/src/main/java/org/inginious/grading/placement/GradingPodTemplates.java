@@ -29,14 +29,21 @@ public final class GradingPodTemplates {
   public static final String NVIDIA_DRIVER_CAPABILITIES = "NVIDIA_DRIVER_CAPABILITIES";
 
   /** Limits used where the spec gives none: what a typical INGInious task needs. */
-  static final Map<String, Quantity> DEFAULT_LIMITS = Map.of(
-      "cpu", new Quantity("1"), "memory", new Quantity("512Mi"), "ephemeral-storage", new Quantity("1Gi"));
+  static final Map<String, Quantity> DEFAULT_LIMITS =
+      Map.of(
+          "cpu",
+          new Quantity("1"),
+          "memory",
+          new Quantity("512Mi"),
+          "ephemeral-storage",
+          new Quantity("1Gi"));
 
   /**
    * The grader's entrypoint starts as root, chowns /task and drops to uid 4242: these are the only
    * capabilities it needs for that.
    */
-  static final List<String> ENTRYPOINT_CAPABILITIES = List.of("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID");
+  static final List<String> ENTRYPOINT_CAPABILITIES =
+      List.of("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID");
 
   private GradingPodTemplates() {}
 
@@ -44,8 +51,10 @@ public final class GradingPodTemplates {
     return environment.getMetadata().getName() + "-grading";
   }
 
-  public static PodTemplate render(GradingEnvironment environment, String image, ResolvedRuntime runtime) {
-    GradingSpec grading = environment.getSpec().grading == null ? new GradingSpec() : environment.getSpec().grading;
+  public static PodTemplate render(
+      GradingEnvironment environment, String image, ResolvedRuntime runtime) {
+    GradingSpec grading =
+        environment.getSpec().grading == null ? new GradingSpec() : environment.getSpec().grading;
     Map<String, Quantity> limits = limits(grading);
     Map<String, String> podLabels = new LinkedHashMap<>();
     podLabels.put(Labels.ENVIRONMENT, environment.environmentName());
@@ -56,28 +65,48 @@ public final class GradingPodTemplates {
         .withNewMetadata()
         .withName(name(environment))
         .withNamespace(environment.getMetadata().getNamespace())
-        .withLabels(Map.of(Labels.MANAGED_BY, Labels.OPERATOR, Labels.ENVIRONMENT, environment.environmentName()))
+        .withLabels(
+            Map.of(
+                Labels.MANAGED_BY,
+                Labels.OPERATOR,
+                Labels.ENVIRONMENT,
+                environment.environmentName()))
         .withOwnerReferences(ownerReference(environment))
         .endMetadata()
         .withNewTemplate()
-        .withNewMetadata().withLabels(podLabels).endMetadata()
+        .withNewMetadata()
+        .withLabels(podLabels)
+        .endMetadata()
         .withNewSpec()
         .withRuntimeClassName(runtime.runtimeClassName())
         .withRestartPolicy("Never")
         .withAutomountServiceAccountToken(false)
         .withEnableServiceLinks(false)
-        // a user namespace: the root the entrypoint starts as maps to an unprivileged uid of the node
+        // a user namespace: the root the entrypoint starts as maps to an unprivileged uid of the
+        // node
         .withHostUsers(runtime.userNamespaces() ? false : null)
         .withActiveDeadlineSeconds(grading.activeDeadlineSecondsOrDefault())
-        .withNodeSelector(grading.nodeSelector == null || grading.nodeSelector.isEmpty() ? null : new TreeMap<>(grading.nodeSelector))
-        .withTolerations(grading.tolerations == null || grading.tolerations.isEmpty() ? null
-            : grading.tolerations.stream().map(GradingToleration::toToleration).toList())
-        .withNewSecurityContext().withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().endSecurityContext()
+        .withNodeSelector(
+            grading.nodeSelector == null || grading.nodeSelector.isEmpty()
+                ? null
+                : new TreeMap<>(grading.nodeSelector))
+        .withTolerations(
+            grading.tolerations == null || grading.tolerations.isEmpty()
+                ? null
+                : grading.tolerations.stream().map(GradingToleration::toToleration).toList())
+        .withNewSecurityContext()
+        .withNewSeccompProfile()
+        .withType("RuntimeDefault")
+        .endSeccompProfile()
+        .endSecurityContext()
         .addNewContainer()
         .withName(CONTAINER_NAME)
         .withImage(image)
         .withEnv(env(grading, runtime))
-        .withNewResources().withLimits(limits).withRequests(limits).endResources()
+        .withNewResources()
+        .withLimits(limits)
+        .withRequests(limits)
+        .endResources()
         .withSecurityContext(securityContext(grading))
         .endContainer()
         .endSpec()
@@ -96,7 +125,9 @@ public final class GradingPodTemplates {
       limits.putAll(resources.limits);
     }
     if (grading.gpu != null) {
-      limits.put(grading.gpu.resourceNameOrDefault(), new Quantity(Integer.toString(grading.gpu.countOrDefault())));
+      limits.put(
+          grading.gpu.resourceNameOrDefault(),
+          new Quantity(Integer.toString(grading.gpu.countOrDefault())));
     }
     return limits;
   }
@@ -122,7 +153,8 @@ public final class GradingPodTemplates {
       // Root inside the kata VM is the point of needRoot: keep the runtime's default capabilities.
       return new SecurityContextBuilder().withRunAsUser(0L).build();
     }
-    Capabilities capabilities = new CapabilitiesBuilder().withDrop("ALL").withAdd(ENTRYPOINT_CAPABILITIES).build();
+    Capabilities capabilities =
+        new CapabilitiesBuilder().withDrop("ALL").withAdd(ENTRYPOINT_CAPABILITIES).build();
     return new SecurityContextBuilder()
         .withAllowPrivilegeEscalation(false)
         .withPrivileged(false)

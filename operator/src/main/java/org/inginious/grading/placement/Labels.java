@@ -10,6 +10,7 @@ public final class Labels {
 
   /** Image labels INGInious reads. */
   public static final String IMAGE_NAME = "org.inginious.grading.name";
+
   public static final String IMAGE_NEED_ROOT = "org.inginious.grading.need_root";
   public static final String IMAGE_NEED_GPU = "org.inginious.grading.need_gpu";
 

@@ -10,15 +10,31 @@ import java.util.Map;
 public final class NodeSelectorConflicts {
   private NodeSelectorConflicts() {}
 
-  public static List<String> between(Map<String, String> podSelector, Map<String, String> runtimeClassSelector, String runtimeClassName) {
+  public static List<String> between(
+      Map<String, String> podSelector,
+      Map<String, String> runtimeClassSelector,
+      String runtimeClassName) {
     if (podSelector == null || runtimeClassSelector == null) {
       return List.of();
     }
     return podSelector.entrySet().stream()
-        .filter(e -> runtimeClassSelector.containsKey(e.getKey()) && !runtimeClassSelector.get(e.getKey()).equals(e.getValue()))
+        .filter(
+            e ->
+                runtimeClassSelector.containsKey(e.getKey())
+                    && !runtimeClassSelector.get(e.getKey()).equals(e.getValue()))
         .sorted(Map.Entry.comparingByKey())
-        .map(e -> "spec.grading.nodeSelector." + e.getKey() + "=" + e.getValue() + " conflicts with RuntimeClass "
-            + runtimeClassName + " which requires " + e.getKey() + "=" + runtimeClassSelector.get(e.getKey()))
+        .map(
+            e ->
+                "spec.grading.nodeSelector."
+                    + e.getKey()
+                    + "="
+                    + e.getValue()
+                    + " conflicts with RuntimeClass "
+                    + runtimeClassName
+                    + " which requires "
+                    + e.getKey()
+                    + "="
+                    + runtimeClassSelector.get(e.getKey()))
         .toList();
   }
 }

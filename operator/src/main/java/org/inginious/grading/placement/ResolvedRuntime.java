@@ -13,7 +13,11 @@ import org.inginious.grading.config.RuntimeConfig;
  * @param userNamespaces whether grading pods get {@code hostUsers: false}
  */
 public record ResolvedRuntime(
-    Runtime runtime, String runtimeClassName, String typeLabel, RuntimeConfig config, boolean userNamespaces) {
+    Runtime runtime,
+    String runtimeClassName,
+    String typeLabel,
+    RuntimeConfig config,
+    boolean userNamespaces) {
 
   /** auto: needRoot -> kata, gpu -> nvidia, else the configured default; explicit runtimes win. */
   public static ResolvedRuntime resolve(GradingSpec grading, OperatorConfig config) {
@@ -29,7 +33,11 @@ public record ResolvedRuntime(
       }
     }
     RuntimeConfig runtimeConfig = config.runtime(runtime);
-    return new ResolvedRuntime(runtime, runtimeConfig.runtimeClassName(), typeLabel(runtime), runtimeConfig,
+    return new ResolvedRuntime(
+        runtime,
+        runtimeConfig.runtimeClassName(),
+        typeLabel(runtime),
+        runtimeConfig,
         config.grading().userNamespaces() && supportsUserNamespaces(runtime));
   }
 

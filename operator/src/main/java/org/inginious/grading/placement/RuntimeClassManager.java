@@ -22,7 +22,8 @@ public final class RuntimeClassManager {
    * @param existing the class as the informer cache holds it, or null when it has none
    * @return the class as it is, or is being made, in the cluster
    */
-  public static RuntimeClass ensure(KubernetesClient client, RuntimeClass desired, RuntimeClass existing) {
+  public static RuntimeClass ensure(
+      KubernetesClient client, RuntimeClass desired, RuntimeClass existing) {
     String name = desired.getMetadata().getName();
     try {
       if (existing == null) {
@@ -31,22 +32,37 @@ public final class RuntimeClassManager {
       }
       if (RuntimeClasses.needsRecreate(existing, desired)) {
         // handler is immutable: the only way to correct it is a new object.
-        LOG.warn("Recreating RuntimeClass {}: handler {} -> {}", name, existing.getHandler(), desired.getHandler());
+        LOG.warn(
+            "Recreating RuntimeClass {}: handler {} -> {}",
+            name,
+            existing.getHandler(),
+            desired.getHandler());
         client.resource(existing).delete();
         return client.resource(desired).create();
       }
       if (RuntimeClasses.differs(existing, desired)) {
         LOG.info("Correcting RuntimeClass {}", name);
-        // RuntimeClasses refuse unconditional updates: lock on the cached version; if it is stale, the 409 is a lost race.
-        return client.resource(new RuntimeClassBuilder(desired).editMetadata()
-            .withResourceVersion(existing.getMetadata().getResourceVersion()).endMetadata().build()).update();
+        // RuntimeClasses refuse unconditional updates: lock on the cached version; if it is stale,
+        // the 409 is a lost race.
+        return client
+            .resource(
+                new RuntimeClassBuilder(desired)
+                    .editMetadata()
+                    .withResourceVersion(existing.getMetadata().getResourceVersion())
+                    .endMetadata()
+                    .build())
+            .update();
       }
       return existing;
     } catch (KubernetesClientException e) {
-      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT && e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
+      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT
+          && e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
         throw e;
       }
-      LOG.debug("RuntimeClass {} changed meanwhile ({}); its informer event brings it back", name, e.getCode());
+      LOG.debug(
+          "RuntimeClass {} changed meanwhile ({}); its informer event brings it back",
+          name,
+          e.getCode());
       return desired;
     }
   }

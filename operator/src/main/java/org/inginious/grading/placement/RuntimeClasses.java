@@ -20,12 +20,13 @@ public final class RuntimeClasses {
   }
 
   public static RuntimeClass desired(RuntimeConfig runtime) {
-    RuntimeClassBuilder builder = new RuntimeClassBuilder()
-        .withNewMetadata()
-        .withName(runtime.runtimeClassName())
-        .withLabels(Map.of(Labels.MANAGED_BY, Labels.OPERATOR))
-        .endMetadata()
-        .withHandler(runtime.handlerOrDefault());
+    RuntimeClassBuilder builder =
+        new RuntimeClassBuilder()
+            .withNewMetadata()
+            .withName(runtime.runtimeClassName())
+            .withLabels(Map.of(Labels.MANAGED_BY, Labels.OPERATOR))
+            .endMetadata()
+            .withHandler(runtime.handlerOrDefault());
     if (!runtime.nodeSelector().isEmpty()) {
       builder.withNewScheduling().withNodeSelector(runtime.nodeSelector()).endScheduling();
     }
@@ -45,7 +46,8 @@ public final class RuntimeClasses {
 
   /** The node selector that RuntimeClass admission merges into every pod using this class. */
   public static Map<String, String> nodeSelector(RuntimeClass runtimeClass) {
-    if (runtimeClass == null || runtimeClass.getScheduling() == null
+    if (runtimeClass == null
+        || runtimeClass.getScheduling() == null
         || runtimeClass.getScheduling().getNodeSelector() == null) {
       return Map.of();
     }

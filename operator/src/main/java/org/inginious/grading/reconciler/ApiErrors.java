@@ -14,9 +14,17 @@ final class ApiErrors {
    * text repeats the URL and the whole Status object), else the exception's message.
    */
   static String describe(Throwable e) {
-    return answers(e).filter(k -> k.getStatus() != null && k.getStatus().getMessage() != null).findFirst()
-        .map(k -> "the API server refused a request (" + k.getCode() + " " + k.getStatus().getReason() + "): "
-            + k.getStatus().getMessage())
+    return answers(e)
+        .filter(k -> k.getStatus() != null && k.getStatus().getMessage() != null)
+        .findFirst()
+        .map(
+            k ->
+                "the API server refused a request ("
+                    + k.getCode()
+                    + " "
+                    + k.getStatus().getReason()
+                    + "): "
+                    + k.getStatus().getMessage())
         .orElse(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
   }
 
@@ -28,6 +36,7 @@ final class ApiErrors {
   /** The API server's answers in an exception's cause chain, outermost first. */
   private static Stream<KubernetesClientException> answers(Throwable e) {
     return Stream.<Throwable>iterate(e, Objects::nonNull, Throwable::getCause)
-        .filter(KubernetesClientException.class::isInstance).map(KubernetesClientException.class::cast);
+        .filter(KubernetesClientException.class::isInstance)
+        .map(KubernetesClientException.class::cast);
   }
 }

@@ -13,25 +13,30 @@ import java.util.Set;
  * beside metadata (a PodTemplate's template, a NetworkPolicy's spec): any difference there is a
  * hand edit to undo, a field added by hand (hostNetwork, a hostPath volume, an ingress rule)
  * included, except the fields the API server fills in when we leave them out, with the value it
- * fills in; otherwise a real cluster would look changed on every reconcile. Of metadata, what we set
- * must be there; other tools may add labels and annotations. Resource quantities are compared by
- * amount: the API server canonicalises them (1000m -> 1, 1024Mi -> 1Gi).
+ * fills in; otherwise a real cluster would look changed on every reconcile. Of metadata, what we
+ * set must be there; other tools may add labels and annotations. Resource quantities are compared
+ * by amount: the API server canonicalises them (1000m -> 1, 1024Mi -> 1Gi).
  */
 public final class DesiredStateMatcher {
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
-  /** What kube-apiserver defaults in PodTemplates and NetworkPolicies we create (SetDefaults_PodSpec and friends). */
-  private static final Map<String, Set<String>> SERVER_DEFAULTS = Map.of(
-      "dnsPolicy", Set.of("ClusterFirst"),
-      "schedulerName", Set.of("default-scheduler"),
-      "terminationGracePeriodSeconds", Set.of("30"),
-      "terminationMessagePath", Set.of("/dev/termination-log"),
-      "terminationMessagePolicy", Set.of("File"),
-      // IfNotPresent for images by digest or tag, Always for :latest and untagged ones
-      "imagePullPolicy", Set.of("IfNotPresent", "Always"),
-      "protocol", Set.of("TCP"),
-      // DaemonSets (pre-pull)
-      "revisionHistoryLimit", Set.of("10"),
-      "restartPolicy", Set.of("Always"));
+
+  /**
+   * What kube-apiserver defaults in PodTemplates and NetworkPolicies we create (SetDefaults_PodSpec
+   * and friends).
+   */
+  private static final Map<String, Set<String>> SERVER_DEFAULTS =
+      Map.of(
+          "dnsPolicy", Set.of("ClusterFirst"),
+          "schedulerName", Set.of("default-scheduler"),
+          "terminationGracePeriodSeconds", Set.of("30"),
+          "terminationMessagePath", Set.of("/dev/termination-log"),
+          "terminationMessagePolicy", Set.of("File"),
+          // IfNotPresent for images by digest or tag, Always for :latest and untagged ones
+          "imagePullPolicy", Set.of("IfNotPresent", "Always"),
+          "protocol", Set.of("TCP"),
+          // DaemonSets (pre-pull)
+          "revisionHistoryLimit", Set.of("10"),
+          "restartPolicy", Set.of("Always"));
 
   private DesiredStateMatcher() {}
 
@@ -41,9 +46,10 @@ public final class DesiredStateMatcher {
     for (Iterator<Map.Entry<String, JsonNode>> fields = desiredNode.fields(); fields.hasNext(); ) {
       Map.Entry<String, JsonNode> field = fields.next();
       JsonNode actualField = actualNode.get(field.getKey());
-      boolean same = field.getKey().equals("metadata")
-          ? contains(actualField, field.getValue(), "/metadata")
-          : same(actualField, field.getValue(), "/" + field.getKey());
+      boolean same =
+          field.getKey().equals("metadata")
+              ? contains(actualField, field.getValue(), "/metadata")
+              : same(actualField, field.getValue(), "/" + field.getKey());
       if (!same) {
         return false;
       }
@@ -97,7 +103,10 @@ public final class DesiredStateMatcher {
       for (String name : names) {
         JsonNode wanted = desired.get(name);
         JsonNode found = actual.get(name);
-        boolean ok = unset(wanted) && !unset(found) ? isServerDefault(name, found) : same(found, wanted, path + "/" + name);
+        boolean ok =
+            unset(wanted) && !unset(found)
+                ? isServerDefault(name, found)
+                : same(found, wanted, path + "/" + name);
         if (!ok) {
           return false;
         }
@@ -124,14 +133,16 @@ public final class DesiredStateMatcher {
   }
 
   private static boolean isServerDefault(String name, JsonNode value) {
-    return value.isValueNode() && SERVER_DEFAULTS.getOrDefault(name, Set.of()).contains(value.asText());
+    return value.isValueNode()
+        && SERVER_DEFAULTS.getOrDefault(name, Set.of()).contains(value.asText());
   }
 
   private static boolean sameValue(JsonNode actual, JsonNode desired, String path) {
     if (isQuantity(path)) {
       return sameAmount(actual.asText(), desired.asText());
     }
-    return actual.equals(desired) || actual.isValueNode() && actual.asText().equals(desired.asText());
+    return actual.equals(desired)
+        || actual.isValueNode() && actual.asText().equals(desired.asText());
   }
 
   /** The values of limits and requests: the only quantities in the objects we render. */
@@ -142,7 +153,10 @@ public final class DesiredStateMatcher {
 
   private static boolean sameAmount(String actual, String desired) {
     try {
-      return new Quantity(actual).getNumericalAmount().compareTo(new Quantity(desired).getNumericalAmount()) == 0;
+      return new Quantity(actual)
+              .getNumericalAmount()
+              .compareTo(new Quantity(desired).getNumericalAmount())
+          == 0;
     } catch (IllegalArgumentException | ArithmeticException e) {
       return actual.equals(desired); // not a quantity: as text
     }

@@ -21,8 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes the Events of {@link StatusEvents} (core/v1, what {@code kubectl describe} lists), so that a
- * retry loop cannot flood the API server: the same event of the same environment again within
+ * Writes the Events of {@link StatusEvents} (core/v1, what {@code kubectl describe} lists), so that
+ * a retry loop cannot flood the API server: the same event of the same environment again within
  * {@link #SAME_EVENT_WINDOW} raises the count of the first one (a patch, as kubectl's recorder
  * does), and an environment creates at most {@link #MAX_PER_WINDOW} events per window. Memory is
  * bounded: at most {@link #MAX_TRACKED} environments and events are remembered.
@@ -50,7 +50,10 @@ public final class EnvironmentEvents {
     this.clock = clock;
   }
 
-  void record(GradingEnvironment environment, GradingEnvironmentStatus before, GradingEnvironmentStatus after) {
+  void record(
+      GradingEnvironment environment,
+      GradingEnvironmentStatus before,
+      GradingEnvironmentStatus after) {
     if (client == null) {
       return;
     }
@@ -59,7 +62,10 @@ public final class EnvironmentEvents {
         write(environment, event);
       } catch (KubernetesClientException e) {
         // an event is worth less than the reconcile that tells it
-        LOG.debug("Could not record event {} of {}: {}", event.reason(), EnvironmentEventSources.key(environment),
+        LOG.debug(
+            "Could not record event {} of {}: {}",
+            event.reason(),
+            EnvironmentEventSources.key(environment),
             ApiErrors.describe(e));
       }
     }
@@ -73,40 +79,71 @@ public final class EnvironmentEvents {
     synchronized (this) {
       previous = sent.get(key);
       if (previous != null && previous.first().plus(SAME_EVENT_WINDOW).isAfter(now)) {
-        sent.put(key, new Sent(previous.namespace(), previous.name(), previous.count() + 1, previous.first()));
+        sent.put(
+            key,
+            new Sent(
+                previous.namespace(), previous.name(), previous.count() + 1, previous.first()));
       } else if (!allowCreate(uid, now)) {
-        LOG.debug("Event {} of {} dropped: more than {} in {}", event.reason(), EnvironmentEventSources.key(environment),
-            MAX_PER_WINDOW, SAME_EVENT_WINDOW);
+        LOG.debug(
+            "Event {} of {} dropped: more than {} in {}",
+            event.reason(),
+            EnvironmentEventSources.key(environment),
+            MAX_PER_WINDOW,
+            SAME_EVENT_WINDOW);
         return;
       } else {
         previous = null;
       }
     }
     if (previous != null) {
-      client.v1().events().inNamespace(previous.namespace()).withName(previous.name())
-          .patch(PatchContext.of(PatchType.JSON_MERGE),
+      client
+          .v1()
+          .events()
+          .inNamespace(previous.namespace())
+          .withName(previous.name())
+          .patch(
+              PatchContext.of(PatchType.JSON_MERGE),
               "{\"count\":" + (previous.count() + 1) + ",\"lastTimestamp\":\"" + now + "\"}");
       return;
     }
-    String name = environment.getMetadata().getName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
-    Event created = new EventBuilder()
-        .withNewMetadata().withName(name).withNamespace(environment.getMetadata().getNamespace()).endMetadata()
-        .withNewInvolvedObject()
-        .withApiVersion(environment.getApiVersion()).withKind(environment.getKind())
-        .withNamespace(environment.getMetadata().getNamespace()).withName(environment.getMetadata().getName())
-        .withUid(uid)
-        .endInvolvedObject()
-        .withType(event.warning() ? "Warning" : "Normal")
-        .withReason(event.reason())
-        .withMessage(event.message().length() > 1024 ? event.message().substring(0, 1021) + "..." : event.message())
-        .withCount(1)
-        .withFirstTimestamp(now.toString())
-        .withLastTimestamp(now.toString())
-        .withNewSource().withComponent(COMPONENT).endSource()
-        .withReportingComponent(COMPONENT)
-        .withReportingInstance(instance)
-        .build();
-    client.v1().events().inNamespace(environment.getMetadata().getNamespace()).resource(created).create();
+    String name =
+        environment.getMetadata().getName()
+            + "."
+            + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
+    Event created =
+        new EventBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(environment.getMetadata().getNamespace())
+            .endMetadata()
+            .withNewInvolvedObject()
+            .withApiVersion(environment.getApiVersion())
+            .withKind(environment.getKind())
+            .withNamespace(environment.getMetadata().getNamespace())
+            .withName(environment.getMetadata().getName())
+            .withUid(uid)
+            .endInvolvedObject()
+            .withType(event.warning() ? "Warning" : "Normal")
+            .withReason(event.reason())
+            .withMessage(
+                event.message().length() > 1024
+                    ? event.message().substring(0, 1021) + "..."
+                    : event.message())
+            .withCount(1)
+            .withFirstTimestamp(now.toString())
+            .withLastTimestamp(now.toString())
+            .withNewSource()
+            .withComponent(COMPONENT)
+            .endSource()
+            .withReportingComponent(COMPONENT)
+            .withReportingInstance(instance)
+            .build();
+    client
+        .v1()
+        .events()
+        .inNamespace(environment.getMetadata().getNamespace())
+        .resource(created)
+        .create();
     synchronized (this) {
       sent.put(key, new Sent(environment.getMetadata().getNamespace(), name, 1, now));
     }

@@ -41,8 +41,14 @@ final class EnvironmentPlacement {
     try {
       GradingSpec grading = environment.getSpec() == null ? null : environment.getSpec().grading;
       ResolvedRuntime runtime = ResolvedRuntime.resolve(grading, config);
-      return sources.runtimeClasses.get(new ResourceID(runtime.runtimeClassName()))
-          .or(() -> runtime.managed() ? Optional.of(RuntimeClasses.desired(runtime.config())) : Optional.empty())
+      return sources
+          .runtimeClasses
+          .get(new ResourceID(runtime.runtimeClassName()))
+          .or(
+              () ->
+                  runtime.managed()
+                      ? Optional.of(RuntimeClasses.desired(runtime.config()))
+                      : Optional.empty())
           .map(runtimeClass -> PlacementRequirements.of(grading, runtimeClass));
     } catch (RuntimeException e) {
       return Optional.empty();
@@ -50,22 +56,39 @@ final class EnvironmentPlacement {
   }
 
   /** RuntimeClass present and compatible, then the environment's objects (DesiredObjects). */
-  void place(GradingEnvironment environment, String image, StatusWriter status, Context<GradingEnvironment> context) {
+  void place(
+      GradingEnvironment environment,
+      String image,
+      StatusWriter status,
+      Context<GradingEnvironment> context) {
     ResolvedRuntime runtime = ResolvedRuntime.resolve(environment.getSpec().grading, config);
     status.status().runtimeClassName = runtime.runtimeClassName();
-    RuntimeClass runtimeClass = runtime.managed()
-        ? ensureRuntimeClass(context.getClient(), RuntimeClasses.desired(runtime.config()))
-        : sources.runtimeClasses.get(new ResourceID(runtime.runtimeClassName())).orElse(null);
+    RuntimeClass runtimeClass =
+        runtime.managed()
+            ? ensureRuntimeClass(context.getClient(), RuntimeClasses.desired(runtime.config()))
+            : sources.runtimeClasses.get(new ResourceID(runtime.runtimeClassName())).orElse(null);
     if (runtimeClass == null) {
-      status.placed(false, ConditionReasons.RUNTIME_CLASS_MISSING, "RuntimeClass " + runtime.runtimeClassName() + " for runtime "
-          + runtime.runtime().id() + " does not exist: install it (for example with kata-deploy or the NVIDIA GPU operator)"
-          + " or change runtimes." + runtime.runtime().id() + ".runtimeClassName in the operator configuration");
+      status.placed(
+          false,
+          ConditionReasons.RUNTIME_CLASS_MISSING,
+          "RuntimeClass "
+              + runtime.runtimeClassName()
+              + " for runtime "
+              + runtime.runtime().id()
+              + " does not exist: install it (for example with kata-deploy or the NVIDIA GPU operator)"
+              + " or change runtimes."
+              + runtime.runtime().id()
+              + ".runtimeClassName in the operator configuration");
       status.stalled(ConditionReasons.RUNTIME_CLASS_MISSING, status.lastMessage());
       return;
     }
-    GradingSpec grading = environment.getSpec().grading == null ? new GradingSpec() : environment.getSpec().grading;
-    List<String> conflicts = NodeSelectorConflicts.between(
-        grading.nodeSelector, RuntimeClasses.nodeSelector(runtimeClass), runtimeClass.getMetadata().getName());
+    GradingSpec grading =
+        environment.getSpec().grading == null ? new GradingSpec() : environment.getSpec().grading;
+    List<String> conflicts =
+        NodeSelectorConflicts.between(
+            grading.nodeSelector,
+            RuntimeClasses.nodeSelector(runtimeClass),
+            runtimeClass.getMetadata().getName());
     if (!conflicts.isEmpty()) {
       status.placed(false, ConditionReasons.NODE_SELECTOR_CONFLICT, String.join("; ", conflicts));
       status.stalled(ConditionReasons.NODE_SELECTOR_CONFLICT, status.lastMessage());
@@ -77,23 +100,49 @@ final class EnvironmentPlacement {
     }
     OwnedObjects.apply(context, desired.podTemplate(), sources.podTemplates);
     if (desired.networkPolicy() == null) {
-      OwnedObjects.deleteOwned(context, sources.networkPolicies, GradingNetworkPolicies.name(environment), environment);
+      OwnedObjects.deleteOwned(
+          context, sources.networkPolicies, GradingNetworkPolicies.name(environment), environment);
     }
     status.status().podTemplate = desired.podTemplate().getMetadata().getName();
-    status.placed(true, ConditionReasons.PLACED, "PodTemplate " + status.status().podTemplate + " runs " + image
-        + " with RuntimeClass " + runtime.runtimeClassName());
+    status.placed(
+        true,
+        ConditionReasons.PLACED,
+        "PodTemplate "
+            + status.status().podTemplate
+            + " runs "
+            + image
+            + " with RuntimeClass "
+            + runtime.runtimeClassName());
     status.ready();
     PlacementRequirements requirements = PlacementRequirements.of(grading, runtimeClass);
     List<NodeFacts> nodes = sources.nodeFacts();
     status.schedulable(NodeEligibility.evaluate(requirements, nodes));
-    prePull(environment, image, status, context, PlacementGroup.of(grading, runtime, runtimeClass),
-        nodes.stream().filter(node -> NodeEligibility.eligibleOn(requirements, node)).map(NodeFacts::name).sorted().toList());
+    prePull(
+        environment,
+        image,
+        status,
+        context,
+        PlacementGroup.of(grading, runtime, runtimeClass),
+        nodes.stream()
+            .filter(node -> NodeEligibility.eligibleOn(requirements, node))
+            .map(NodeFacts::name)
+            .sorted()
+            .toList());
   }
 
-  /** The current image kept pulled on the nodes that can run it, unless the spec or the configuration turns it off. */
-  private void prePull(GradingEnvironment environment, String image, StatusWriter status, Context<GradingEnvironment> context,
-      PlacementGroup group, List<String> eligibleNodes) {
-    GradingSpec grading = environment.getSpec().grading == null ? new GradingSpec() : environment.getSpec().grading;
+  /**
+   * The current image kept pulled on the nodes that can run it, unless the spec or the
+   * configuration turns it off.
+   */
+  private void prePull(
+      GradingEnvironment environment,
+      String image,
+      StatusWriter status,
+      Context<GradingEnvironment> context,
+      PlacementGroup group,
+      List<String> eligibleNodes) {
+    GradingSpec grading =
+        environment.getSpec().grading == null ? new GradingSpec() : environment.getSpec().grading;
     if (!grading.prePullOr(config.prePull().isEnabled())) {
       prePulls.leave(context, environment);
       status.noPrePull();
@@ -104,15 +153,20 @@ final class EnvironmentPlacement {
 
   /**
    * The managed RuntimeClass, created or corrected from the informer cache. Only the leader
-   * reconciles, so only the leader writes it; a class deleted by hand comes back because its
-   * delete event wakes the environments using it.
+   * reconciles, so only the leader writes it; a class deleted by hand comes back because its delete
+   * event wakes the environments using it.
    */
   private RuntimeClass ensureRuntimeClass(KubernetesClient client, RuntimeClass desired) {
-    return RuntimeClassManager.ensure(client, desired,
+    return RuntimeClassManager.ensure(
+        client,
+        desired,
         sources.runtimeClasses.get(new ResourceID(desired.getMetadata().getName())).orElse(null));
   }
 
-  /** Every managed RuntimeClass, used or not: run when this replica starts leading (see GradingOperator). */
+  /**
+   * Every managed RuntimeClass, used or not: run when this replica starts leading (see
+   * GradingOperator).
+   */
   void ensureManagedRuntimeClasses(KubernetesClient client) {
     RuntimeClasses.desired(config).forEach(desired -> ensureRuntimeClass(client, desired));
   }

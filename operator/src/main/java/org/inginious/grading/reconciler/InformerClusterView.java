@@ -9,10 +9,7 @@ import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import java.util.List;
 import java.util.Optional;
 import org.inginious.grading.api.GradingEnvironment;
-import org.inginious.grading.image.ImageSources;
 import org.inginious.grading.image.common.ClusterView;
-import org.inginious.grading.image.common.Outcome;
-import org.inginious.grading.api.ConditionReasons;
 import org.inginious.grading.image.dockerfile.KanikoJobs;
 
 /** What image sources read of the cluster, answered from the informer caches: never a request. */
@@ -20,7 +17,8 @@ final class InformerClusterView implements ClusterView {
   private final IndexerResourceCache<GradingEnvironment> environments;
   private final EnvironmentEventSources sources;
 
-  InformerClusterView(IndexerResourceCache<GradingEnvironment> environments, EnvironmentEventSources sources) {
+  InformerClusterView(
+      IndexerResourceCache<GradingEnvironment> environments, EnvironmentEventSources sources) {
     this.environments = environments;
     this.sources = sources;
   }
@@ -42,17 +40,31 @@ final class InformerClusterView implements ClusterView {
 
   @Override
   public List<Pod> pods(String namespace, String job) {
-    return sources.buildPods.list(namespace, pod -> pod.getMetadata().getOwnerReferences().stream()
-        .anyMatch(ref -> "Job".equals(ref.getKind()) && job.equals(ref.getName()))).toList();
+    return sources
+        .buildPods
+        .list(
+            namespace,
+            pod ->
+                pod.getMetadata().getOwnerReferences().stream()
+                    .anyMatch(ref -> "Job".equals(ref.getKind()) && job.equals(ref.getName())))
+        .toList();
   }
 
   @Override
   public List<ConfigMap> configMaps(String namespace, String environment) {
-    return sources.configMaps.list(namespace, cm -> isBuildOf(cm, environment)
-        && KanikoJobs.COMPONENT_VALUE.equals(cm.getMetadata().getLabels().get(KanikoJobs.COMPONENT))).toList();
+    return sources
+        .configMaps
+        .list(
+            namespace,
+            cm ->
+                isBuildOf(cm, environment)
+                    && KanikoJobs.COMPONENT_VALUE.equals(
+                        cm.getMetadata().getLabels().get(KanikoJobs.COMPONENT)))
+        .toList();
   }
 
   private static boolean isBuildOf(HasMetadata object, String environment) {
-    return object.getMetadata().getLabels() != null && environment.equals(object.getMetadata().getLabels().get(KanikoJobs.BUILD_OF));
+    return object.getMetadata().getLabels() != null
+        && environment.equals(object.getMetadata().getLabels().get(KanikoJobs.BUILD_OF));
   }
 }

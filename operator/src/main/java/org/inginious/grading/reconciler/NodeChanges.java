@@ -25,25 +25,35 @@ final class NodeChanges {
   static final Duration BATCH = Duration.ofMillis(500);
   private static final Logger LOG = LoggerFactory.getLogger(NodeChanges.class);
 
-  /** One node's change over the batch: null before for a node that joined, null after for one that left. */
+  /**
+   * One node's change over the batch: null before for a node that joined, null after for one that
+   * left.
+   */
   record Change(NodeFacts before, NodeFacts after) {}
 
   private final Map<String, NodeFacts> known = new ConcurrentHashMap<>();
   private final Map<String, Change> pending = new HashMap<>();
   private final Consumer<List<Change>> handler;
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread thread = new Thread(r, "node-changes");
-    thread.setDaemon(true);
-    return thread;
-  });
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread thread = new Thread(r, "node-changes");
+            thread.setDaemon(true);
+            return thread;
+          });
   private boolean scheduled;
 
-  /** @param handler told, on a thread of its own, about the changes of a batch that matter */
+  /**
+   * @param handler told, on a thread of its own, about the changes of a batch that matter
+   */
   NodeChanges(Consumer<List<Change>> handler) {
     this.handler = handler;
   }
 
-  /** A node event: what the node means now (null: it is gone). Equal facts (a heartbeat) change nothing. */
+  /**
+   * A node event: what the node means now (null: it is gone). Equal facts (a heartbeat) change
+   * nothing.
+   */
   void record(String name, NodeFacts now) {
     NodeFacts before = now == null ? known.remove(name) : known.put(name, now);
     if (Objects.equals(before, now)) {

@@ -1,6 +1,5 @@
 package org.inginious.grading.reconciler;
 
-import org.inginious.grading.api.ConditionReasons;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -8,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.inginious.grading.api.ConditionReasons;
 import org.inginious.grading.api.GradingEnvironmentStatus;
 import org.inginious.grading.api.Phase;
 
@@ -30,23 +30,36 @@ final class StatusEvents {
   static List<Event> between(GradingEnvironmentStatus before, GradingEnvironmentStatus after) {
     GradingEnvironmentStatus was = before == null ? new GradingEnvironmentStatus() : before;
     List<Event> events = new ArrayList<>();
-    if (after.phase == Phase.Building && after.build != null
-        && (was.phase != Phase.Building || was.build == null || !Objects.equals(was.build.name, after.build.name))) {
+    if (after.phase == Phase.Building
+        && after.build != null
+        && (was.phase != Phase.Building
+            || was.build == null
+            || !Objects.equals(was.build.name, after.build.name))) {
       events.add(new Event(false, BUILD_STARTED, "build " + after.build.name + " started"));
     }
     if (after.buildHash != null && after.image != null && !after.buildHash.equals(was.buildHash)) {
-      events.add(new Event(false, BUILD_SUCCEEDED, "built " + after.image
-          + duration(after).map(d -> " in " + d.toSeconds() + " s").orElse("")));
+      events.add(
+          new Event(
+              false,
+              BUILD_SUCCEEDED,
+              "built "
+                  + after.image
+                  + duration(after).map(d -> " in " + d.toSeconds() + " s").orElse("")));
     }
     String failure = failedBuildReason(after);
     if (failure != null && !failure.equals(failedBuildReason(was))) {
-      events.add(new Event(true, BUILD_FAILED, failure + ": " + condition(after, Conditions.BUILT).message()));
+      events.add(
+          new Event(
+              true, BUILD_FAILED, failure + ": " + condition(after, Conditions.BUILT).message()));
     }
     if (was.image != null && after.image != null && !was.image.equals(after.image)) {
-      events.add(new Event(false, IMAGE_UPDATED, "image " + was.image + " replaced by " + after.image));
+      events.add(
+          new Event(false, IMAGE_UPDATED, "image " + was.image + " replaced by " + after.image));
     }
-    if (placedReason(after).equals(RUNTIME_CLASS_MISSING) && !placedReason(was).equals(RUNTIME_CLASS_MISSING)) {
-      events.add(new Event(true, RUNTIME_CLASS_MISSING, condition(after, Conditions.PLACED).message()));
+    if (placedReason(after).equals(RUNTIME_CLASS_MISSING)
+        && !placedReason(was).equals(RUNTIME_CLASS_MISSING)) {
+      events.add(
+          new Event(true, RUNTIME_CLASS_MISSING, condition(after, Conditions.PLACED).message()));
     }
     return events;
   }
@@ -73,11 +86,15 @@ final class StatusEvents {
   }
 
   private static Optional<Duration> duration(GradingEnvironmentStatus status) {
-    if (status.build == null || status.build.startTime == null || status.build.completionTime == null) {
+    if (status.build == null
+        || status.build.startTime == null
+        || status.build.completionTime == null) {
       return Optional.empty();
     }
     try {
-      return Optional.of(Duration.between(Instant.parse(status.build.startTime), Instant.parse(status.build.completionTime)));
+      return Optional.of(
+          Duration.between(
+              Instant.parse(status.build.startTime), Instant.parse(status.build.completionTime)));
     } catch (DateTimeParseException e) {
       return Optional.empty();
     }

@@ -41,10 +41,14 @@ final class StatusRecord {
       return false;
     }
     GradingEnvironmentStatus status = environment.getStatus();
-    context.resourceOperations().jsonPatchPrimaryStatus(serialization.clone(found), e -> {
-      e.setStatus(status);
-      return e;
-    });
+    context
+        .resourceOperations()
+        .jsonPatchPrimaryStatus(
+            serialization.clone(found),
+            e -> {
+              e.setStatus(status);
+              return e;
+            });
     return true;
   }
 

@@ -1,7 +1,7 @@
 package org.inginious.grading.reconciler;
 
-import org.inginious.grading.api.ConditionReasons;
 import java.time.Instant;
+import org.inginious.grading.api.ConditionReasons;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.GradingEnvironmentStatus;
 import org.inginious.grading.api.NodesStatus;
@@ -56,7 +56,9 @@ final class StatusWriter {
     set(Conditions.STALLED, false, ConditionReasons.PLACED, "");
   }
 
-  /** Progressing on its own: a build runs, or a base environment is not ready yet (events follow). */
+  /**
+   * Progressing on its own: a build runs, or a base environment is not ready yet (events follow).
+   */
   void waiting(Phase phase, String reason, String message) {
     status.phase = phase;
     set(Conditions.READY, false, reason, message);
@@ -66,7 +68,8 @@ final class StatusWriter {
 
   /** A person must act: the spec, a Secret, a RuntimeClass, the image. */
   void stalled(String reason, String message) {
-    status.phase = ConditionReasons.RUNTIME_CLASS_MISSING.equals(reason) ? Phase.Pending : Phase.Failed;
+    status.phase =
+        ConditionReasons.RUNTIME_CLASS_MISSING.equals(reason) ? Phase.Pending : Phase.Failed;
     set(Conditions.READY, false, reason, message);
     set(Conditions.RECONCILING, false, reason, "");
     set(Conditions.STALLED, true, reason, message);
@@ -78,16 +81,26 @@ final class StatusWriter {
    */
   void schedulable(NodeEligibility.Eligibility eligibility) {
     status.nodes = new NodesStatus(eligibility.eligible(), eligibility.ready());
-    set(Conditions.SCHEDULABLE, eligibility.schedulable(), eligibility.reason(), eligibility.message());
+    set(
+        Conditions.SCHEDULABLE,
+        eligibility.schedulable(),
+        eligibility.reason(),
+        eligibility.message());
     if (!eligibility.schedulable()) {
       set(Conditions.STALLED, true, eligibility.reason(), eligibility.message());
     }
   }
 
-  /** Condition Pulled and status.prePull: has every node that can run the pods got the current image? */
+  /**
+   * Condition Pulled and status.prePull: has every node that can run the pods got the current
+   * image?
+   */
   void pulled(PrePullProgress progress) {
     status.prePull = new PrePullStatus(progress.desired(), progress.pulled());
-    set(Conditions.PULLED, progress.complete(), progress.complete() ? ConditionReasons.IMAGE_PULLED : ConditionReasons.PULLING,
+    set(
+        Conditions.PULLED,
+        progress.complete(),
+        progress.complete() ? ConditionReasons.IMAGE_PULLED : ConditionReasons.PULLING,
         "current image on " + progress.pulled() + " of " + progress.desired() + " nodes");
   }
 

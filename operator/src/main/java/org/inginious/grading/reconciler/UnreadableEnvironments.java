@@ -32,8 +32,8 @@ import org.inginious.grading.api.ReadProblems;
  */
 public final class UnreadableEnvironments {
   /**
-   * The mark, in memory only: JOSDK clones an environment through JSON before reconciling it, so the
-   * mark rides in metadata; the operator never writes an environment's metadata (status only).
+   * The mark, in memory only: JOSDK clones an environment through JSON before reconciling it, so
+   * the mark rides in metadata; the operator never writes an environment's metadata (status only).
    */
   static final String ANNOTATION = "grading.inginious.org/unreadable-spec";
 
@@ -42,19 +42,30 @@ public final class UnreadableEnvironments {
   /** fabric8's serialization, with GradingEnvironments read as above. */
   public static KubernetesSerialization serialization() {
     ObjectMapper mapper = new ObjectMapper();
-    mapper.registerModule(new SimpleModule("unreadable-environments").setDeserializerModifier(new BeanDeserializerModifier() {
-      @Override
-      public JsonDeserializer<?> modifyDeserializer(DeserializationConfig config, BeanDescription bean,
-          JsonDeserializer<?> deserializer) {
-        return bean.getBeanClass() == GradingEnvironment.class ? new Tolerant(deserializer) : deserializer;
-      }
-    }));
+    mapper.registerModule(
+        new SimpleModule("unreadable-environments")
+            .setDeserializerModifier(
+                new BeanDeserializerModifier() {
+                  @Override
+                  public JsonDeserializer<?> modifyDeserializer(
+                      DeserializationConfig config,
+                      BeanDescription bean,
+                      JsonDeserializer<?> deserializer) {
+                    return bean.getBeanClass() == GradingEnvironment.class
+                        ? new Tolerant(deserializer)
+                        : deserializer;
+                  }
+                }));
     return new KubernetesSerialization(mapper, true);
   }
 
-  /** Why this environment could not be read ("unknown field spec.grading.shmSize ..."), if it could not. */
+  /**
+   * Why this environment could not be read ("unknown field spec.grading.shmSize ..."), if it could
+   * not.
+   */
   public static Optional<String> problem(GradingEnvironment environment) {
-    Map<String, String> annotations = environment.getMetadata() == null ? null : environment.getMetadata().getAnnotations();
+    Map<String, String> annotations =
+        environment.getMetadata() == null ? null : environment.getMetadata().getAnnotations();
     return Optional.ofNullable(annotations == null ? null : annotations.get(ANNOTATION));
   }
 
@@ -69,7 +80,8 @@ public final class UnreadableEnvironments {
     }
 
     @Override
-    public Object deserialize(JsonParser parser, DeserializationContext context) throws IOException {
+    public Object deserialize(JsonParser parser, DeserializationContext context)
+        throws IOException {
       JsonNode tree = context.readTree(parser);
       try {
         return read(tree, parser, context);
@@ -86,7 +98,8 @@ public final class UnreadableEnvironments {
       }
     }
 
-    private Object read(JsonNode tree, JsonParser parser, DeserializationContext context) throws IOException {
+    private Object read(JsonNode tree, JsonParser parser, DeserializationContext context)
+        throws IOException {
       try (JsonParser treeParser = tree.traverse(parser.getCodec())) {
         treeParser.nextToken();
         return getDelegatee().deserialize(treeParser, context);
@@ -94,7 +107,8 @@ public final class UnreadableEnvironments {
     }
 
     /** Metadata and (if it reads) status, no spec, and the mark. */
-    private static GradingEnvironment unreadable(JsonNode tree, JsonMappingException problem, DeserializationContext context)
+    private static GradingEnvironment unreadable(
+        JsonNode tree, JsonMappingException problem, DeserializationContext context)
         throws IOException {
       if (!tree.path("metadata").isObject()) {
         throw problem; // not an environment at all: nothing to report on
@@ -108,8 +122,10 @@ public final class UnreadableEnvironments {
       annotations.put(ANNOTATION, ReadProblems.describe(problem));
       environment.getMetadata().setAnnotations(annotations);
       try {
-        environment.setStatus(tree.hasNonNull("status")
-            ? context.readTreeAsValue(tree.get("status"), GradingEnvironmentStatus.class) : null);
+        environment.setStatus(
+            tree.hasNonNull("status")
+                ? context.readTreeAsValue(tree.get("status"), GradingEnvironmentStatus.class)
+                : null);
       } catch (JsonMappingException e) {
         environment.setStatus(null);
       }

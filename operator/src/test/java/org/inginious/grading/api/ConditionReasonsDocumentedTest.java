@@ -18,7 +18,10 @@ import org.junit.jupiter.api.Test;
 /** The README's table of condition reasons is the catalogue: nothing missing, nothing extra. */
 class ConditionReasonsDocumentedTest {
   private static final Path README =
-      Path.of(System.getProperty("project.root", "..")).toAbsolutePath().normalize().resolve("README.md");
+      Path.of(System.getProperty("project.root", ".."))
+          .toAbsolutePath()
+          .normalize()
+          .resolve("README.md");
 
   static Set<String> catalogue() {
     return Arrays.stream(ConditionReasons.class.getDeclaredFields())
@@ -41,7 +44,8 @@ class ConditionReasonsDocumentedTest {
     int start = readme.indexOf("| reason | condition |");
     assertThat(start).as("README has the table of condition reasons").isPositive();
     Set<String> documented = new TreeSet<>();
-    for (String row : readme.substring(start).lines().skip(2).takeWhile(l -> l.startsWith("|")).toList()) {
+    for (String row :
+        readme.substring(start).lines().skip(2).takeWhile(l -> l.startsWith("|")).toList()) {
       Matcher reason = Pattern.compile("`([A-Za-z]+)`").matcher(row.split("\\|")[1]);
       while (reason.find()) {
         documented.add(reason.group(1));

@@ -2,7 +2,6 @@ package org.inginious.grading.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.cel.common.CelAbstractSyntaxTree;
@@ -21,7 +20,6 @@ import dev.cel.runtime.CelRuntimeFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -38,36 +36,46 @@ import java.util.stream.Collectors;
  *
  * <p>Order, as in kube-apiserver: unknown fields are pruned (and reported, as with strict field
  * validation), nulls of non-nullable fields are dropped, schema defaults are applied, then the
- * OpenAPI value validations run (type, required, enum, pattern with RE2 semantics, bounds,
- * lengths, maps via additionalProperties, int-or-string, preserve-unknown-fields). If any of those
- * found a type error the CEL rules are skipped (the API server does the same); otherwise every
- * {@code x-kubernetes-validations} rule is evaluated with CEL-Java, {@code self} being the value at
- * that schema level (declared dyn; objects become maps, so {@code has(self.x)} tests presence).
+ * OpenAPI value validations run (type, required, enum, pattern with RE2 semantics, bounds, lengths,
+ * maps via additionalProperties, int-or-string, preserve-unknown-fields). If any of those found a
+ * type error the CEL rules are skipped (the API server does the same); otherwise every {@code
+ * x-kubernetes-validations} rule is evaluated with CEL-Java, {@code self} being the value at that
+ * schema level (declared dyn; objects become maps, so {@code has(self.x)} tests presence).
  *
  * <p>Error strings follow the API server's wording: {@code <path>: <what>: <message>}.
  */
 public final class CrdSchemaValidator {
-  public static final String CRD_RESOURCE = "META-INF/fabric8/gradingenvironments.grading.inginious.org-v1.yml";
+  public static final String CRD_RESOURCE =
+      "META-INF/fabric8/gradingenvironments.grading.inginious.org-v1.yml";
+
   /** Written by the API server when CEL rules were skipped because of type errors. */
   public static final String RULES_SKIPPED =
       "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation";
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
   /** Fields every object has, outside the CRD's schema. */
   private static final Set<String> ROOT_FIELDS = Set.of("apiVersion", "kind", "metadata");
 
-  // Of the Kubernetes CEL libraries, the one function our rules use: isQuantity (the quantity library).
-  private static final CelCompiler CEL_COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
-      .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
-      .addLibraries(CelExtensions.strings())
-      .addFunctionDeclarations(CelFunctionDecl.newFunctionDeclaration("isQuantity",
-          CelOverloadDecl.newGlobalOverload("isQuantity_string", SimpleType.BOOL, SimpleType.STRING)))
-      .addVar("self", SimpleType.DYN)
-      .build();
-  private static final CelRuntime CEL_RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder()
-      .addLibraries(CelExtensions.strings())
-      .addFunctionBindings(CelFunctionBinding.from("isQuantity_string", String.class, Formats::isQuantity))
-      .build();
+  // Of the Kubernetes CEL libraries, the one function our rules use: isQuantity (the quantity
+  // library).
+  private static final CelCompiler CEL_COMPILER =
+      CelCompilerFactory.standardCelCompilerBuilder()
+          .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
+          .addLibraries(CelExtensions.strings())
+          .addFunctionDeclarations(
+              CelFunctionDecl.newFunctionDeclaration(
+                  "isQuantity",
+                  CelOverloadDecl.newGlobalOverload(
+                      "isQuantity_string", SimpleType.BOOL, SimpleType.STRING)))
+          .addVar("self", SimpleType.DYN)
+          .build();
+  private static final CelRuntime CEL_RUNTIME =
+      CelRuntimeFactory.standardCelRuntimeBuilder()
+          .addLibraries(CelExtensions.strings())
+          .addFunctionBindings(
+              CelFunctionBinding.from("isQuantity_string", String.class, Formats::isQuantity))
+          .build();
 
   private final JsonNode schema;
   private final Map<String, CelRuntime.Program> programs = new ConcurrentHashMap<>();
@@ -85,9 +93,11 @@ public final class CrdSchemaValidator {
 
   /** The CRD generated at process-classes (target/classes is on the test class path). */
   public static CrdSchemaValidator generated() {
-    try (InputStream in = CrdSchemaValidator.class.getClassLoader().getResourceAsStream(CRD_RESOURCE)) {
+    try (InputStream in =
+        CrdSchemaValidator.class.getClassLoader().getResourceAsStream(CRD_RESOURCE)) {
       if (in == null) {
-        throw new IllegalStateException(CRD_RESOURCE + " is not on the class path; run mvn process-classes");
+        throw new IllegalStateException(
+            CRD_RESOURCE + " is not on the class path; run mvn process-classes");
       }
       return new CrdSchemaValidator(YAML.readTree(in));
     } catch (IOException e) {
@@ -126,7 +136,9 @@ public final class CrdSchemaValidator {
     return validate(parseYaml(yaml));
   }
 
-  /** Problems the API server would report when this document is created; empty when it is accepted. */
+  /**
+   * Problems the API server would report when this document is created; empty when it is accepted.
+   */
   public List<String> validate(JsonNode document) {
     List<String> errors = new ArrayList<>();
     if (!document.isObject()) {
@@ -149,11 +161,15 @@ public final class CrdSchemaValidator {
 
   /**
    * Errors after which kube-apiserver does not run the CEL rules (hasBlockingErr in
-   * apiextensions-apiserver): wrong types, unsupported enum values, required fields, too long, too many.
+   * apiextensions-apiserver): wrong types, unsupported enum values, required fields, too long, too
+   * many.
    */
   private static boolean blocksRules(String error) {
-    return error.contains(" in body must be of type ") || error.contains(": Unsupported value: ")
-        || error.endsWith(": Required value") || error.contains(": Too long: ") || error.contains(": Too many: ");
+    return error.contains(" in body must be of type ")
+        || error.contains(": Unsupported value: ")
+        || error.endsWith(": Required value")
+        || error.contains(": Too long: ")
+        || error.contains(": Too many: ");
   }
 
   /** The document after pruning and defaulting, as the API server would store it. */
@@ -166,7 +182,8 @@ public final class CrdSchemaValidator {
 
   // ---- pruning (strict field validation) -------------------------------------------------
 
-  private static void prune(JsonNode value, JsonNode schema, String path, boolean root, List<String> errors) {
+  private static void prune(
+      JsonNode value, JsonNode schema, String path, boolean root, List<String> errors) {
     if (value == null || schema == null || schema.isMissingNode()) {
       return;
     }
@@ -182,7 +199,8 @@ public final class CrdSchemaValidator {
           continue;
         }
         JsonNode child = properties.get(name);
-        String childPath = properties.has(name) || !additional.isObject() ? join(path, name) : key(path, name);
+        String childPath =
+            properties.has(name) || !additional.isObject() ? join(path, name) : key(path, name);
         if (child == null && additional.isObject()) {
           child = additional;
         }
@@ -226,8 +244,10 @@ public final class CrdSchemaValidator {
       JsonNode additional = schema.path("additionalProperties");
       for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> field = it.next();
-        JsonNode child = properties.has(field.getKey()) ? properties.get(field.getKey())
-            : additional.isObject() ? additional : null;
+        JsonNode child =
+            properties.has(field.getKey())
+                ? properties.get(field.getKey())
+                : additional.isObject() ? additional : null;
         applyDefaults(field.getValue(), child);
       }
     } else if (value.isArray()) {
@@ -239,16 +259,26 @@ public final class CrdSchemaValidator {
 
   // ---- OpenAPI value validation ---------------------------------------------------------------
 
-  private static void validateValue(JsonNode value, JsonNode schema, String path, boolean root,
-      List<String> errors, List<String> typeErrors) {
+  private static void validateValue(
+      JsonNode value,
+      JsonNode schema,
+      String path,
+      boolean root,
+      List<String> errors,
+      List<String> typeErrors) {
     if (schema == null || schema.isMissingNode()) {
       return;
     }
     String field = path.isEmpty() ? "<root>" : path;
     if (value.isNull()) {
       if (!schema.path("nullable").asBoolean(false)) {
-        typeErrors.add(field + ": Invalid value: \"null\": " + field + " in body must be of type "
-            + schema.path("type").asText("object") + ": \"null\"");
+        typeErrors.add(
+            field
+                + ": Invalid value: \"null\": "
+                + field
+                + " in body must be of type "
+                + schema.path("type").asText("object")
+                + ": \"null\"");
       }
       return;
     }
@@ -256,13 +286,29 @@ public final class CrdSchemaValidator {
     String type = schema.path("type").asText("");
     if (intOrString) {
       if (!(value.isTextual() || isInteger(value))) {
-        typeErrors.add(field + ": Invalid value: \"" + typeOf(value) + "\": " + field
-            + " in body must be of type integer,string: \"" + typeOf(value) + "\"");
+        typeErrors.add(
+            field
+                + ": Invalid value: \""
+                + typeOf(value)
+                + "\": "
+                + field
+                + " in body must be of type integer,string: \""
+                + typeOf(value)
+                + "\"");
         return;
       }
     } else if (!type.isEmpty() && !hasType(value, type)) {
-      typeErrors.add(field + ": Invalid value: \"" + typeOf(value) + "\": " + field
-          + " in body must be of type " + type + ": \"" + typeOf(value) + "\"");
+      typeErrors.add(
+          field
+              + ": Invalid value: \""
+              + typeOf(value)
+              + "\": "
+              + field
+              + " in body must be of type "
+              + type
+              + ": \""
+              + typeOf(value)
+              + "\"");
       return;
     }
 
@@ -274,24 +320,50 @@ public final class CrdSchemaValidator {
       }
       if (!found) {
         List<String> supported = new ArrayList<>();
-        enumValues.forEach(v -> supported.add(v.isTextual() ? "\"" + v.asText() + "\"" : v.toString()));
-        errors.add(field + ": Unsupported value: " + render(value) + ": supported values: " + String.join(", ", supported));
+        enumValues.forEach(
+            v -> supported.add(v.isTextual() ? "\"" + v.asText() + "\"" : v.toString()));
+        errors.add(
+            field
+                + ": Unsupported value: "
+                + render(value)
+                + ": supported values: "
+                + String.join(", ", supported));
       }
     }
     if (value.isTextual()) {
-      // as kube-openapi's string validator: maxLength, minLength, pattern, and only the first that fails
+      // as kube-openapi's string validator: maxLength, minLength, pattern, and only the first that
+      // fails
       String text = value.asText();
       int length = text.codePointCount(0, text.length());
       if (schema.has("maxLength") && length > schema.get("maxLength").asLong()) {
-        errors.add(field + ": Too long: may not be more than " + schema.get("maxLength").asLong() + " bytes");
+        errors.add(
+            field
+                + ": Too long: may not be more than "
+                + schema.get("maxLength").asLong()
+                + " bytes");
       } else if (schema.has("minLength") && length < schema.get("minLength").asLong()) {
-        errors.add(field + ": Invalid value: " + render(value) + ": " + field + " in body should be at least "
-            + schema.get("minLength").asLong() + " chars long");
+        errors.add(
+            field
+                + ": Invalid value: "
+                + render(value)
+                + ": "
+                + field
+                + " in body should be at least "
+                + schema.get("minLength").asLong()
+                + " chars long");
       } else if (schema.has("pattern")) {
         String pattern = schema.get("pattern").asText();
         // Kubernetes matches patterns with Go's RE2 (unanchored search), not java.util.regex.
         if (!com.google.re2j.Pattern.compile(pattern).matcher(text).find()) {
-          errors.add(field + ": Invalid value: " + render(value) + ": " + field + " in body should match '" + pattern + "'");
+          errors.add(
+              field
+                  + ": Invalid value: "
+                  + render(value)
+                  + ": "
+                  + field
+                  + " in body should match '"
+                  + pattern
+                  + "'");
         }
       }
     }
@@ -301,29 +373,57 @@ public final class CrdSchemaValidator {
         double minimum = schema.get("minimum").asDouble();
         boolean exclusive = schema.path("exclusiveMinimum").asBoolean(false);
         if (exclusive ? number <= minimum : number < minimum) {
-          errors.add(field + ": Invalid value: " + render(value) + ": " + field + " in body should be greater than "
-              + (exclusive ? "" : "or equal to ") + formatNumber(minimum));
+          errors.add(
+              field
+                  + ": Invalid value: "
+                  + render(value)
+                  + ": "
+                  + field
+                  + " in body should be greater than "
+                  + (exclusive ? "" : "or equal to ")
+                  + formatNumber(minimum));
         }
       }
       if (schema.has("maximum")) {
         double maximum = schema.get("maximum").asDouble();
         boolean exclusive = schema.path("exclusiveMaximum").asBoolean(false);
         if (exclusive ? number >= maximum : number > maximum) {
-          errors.add(field + ": Invalid value: " + render(value) + ": " + field + " in body should be less than "
-              + (exclusive ? "" : "or equal to ") + formatNumber(maximum));
+          errors.add(
+              field
+                  + ": Invalid value: "
+                  + render(value)
+                  + ": "
+                  + field
+                  + " in body should be less than "
+                  + (exclusive ? "" : "or equal to ")
+                  + formatNumber(maximum));
         }
       }
     }
     if (value.isArray()) {
       if (schema.has("maxItems") && value.size() > schema.get("maxItems").asLong()) {
-        errors.add(field + ": Too many: " + value.size() + ": must have at most " + schema.get("maxItems").asLong() + " items");
+        errors.add(
+            field
+                + ": Too many: "
+                + value.size()
+                + ": must have at most "
+                + schema.get("maxItems").asLong()
+                + " items");
       }
       if (schema.has("minItems") && value.size() < schema.get("minItems").asLong()) {
-        errors.add(field + ": Invalid value: " + value.size() + ": " + field + " in body should have at least "
-            + schema.get("minItems").asLong() + " items");
+        errors.add(
+            field
+                + ": Invalid value: "
+                + value.size()
+                + ": "
+                + field
+                + " in body should have at least "
+                + schema.get("minItems").asLong()
+                + " items");
       }
       for (int i = 0; i < value.size(); i++) {
-        validateValue(value.get(i), schema.path("items"), path + "[" + i + "]", false, errors, typeErrors);
+        validateValue(
+            value.get(i), schema.path("items"), path + "[" + i + "]", false, errors, typeErrors);
       }
     }
     if (value.isObject()) {
@@ -336,11 +436,24 @@ public final class CrdSchemaValidator {
         }
       }
       if (schema.has("maxProperties") && value.size() > schema.get("maxProperties").asLong()) {
-        errors.add(field + ": Too many: " + value.size() + ": must have at most " + schema.get("maxProperties").asLong() + " items");
+        errors.add(
+            field
+                + ": Too many: "
+                + value.size()
+                + ": must have at most "
+                + schema.get("maxProperties").asLong()
+                + " items");
       }
       if (schema.has("minProperties") && value.size() < schema.get("minProperties").asLong()) {
-        errors.add(field + ": Invalid value: " + value.size() + ": " + field + " in body should have at least "
-            + schema.get("minProperties").asLong() + " properties");
+        errors.add(
+            field
+                + ": Invalid value: "
+                + value.size()
+                + ": "
+                + field
+                + " in body should have at least "
+                + schema.get("minProperties").asLong()
+                + " properties");
       }
       JsonNode properties = schema.path("properties");
       JsonNode additional = schema.path("additionalProperties");
@@ -350,13 +463,21 @@ public final class CrdSchemaValidator {
           continue;
         }
         if (properties.has(entry.getKey())) {
-          validateValue(entry.getValue(), properties.get(entry.getKey()), join(path, entry.getKey()), false, errors, typeErrors);
+          validateValue(
+              entry.getValue(),
+              properties.get(entry.getKey()),
+              join(path, entry.getKey()),
+              false,
+              errors,
+              typeErrors);
         } else if (additional.isObject()) {
-          validateValue(entry.getValue(), additional, key(path, entry.getKey()), false, errors, typeErrors);
+          validateValue(
+              entry.getValue(), additional, key(path, entry.getKey()), false, errors, typeErrors);
         }
       }
     }
-    // Value-only junctors (structural schemas allow them without types, e.g. int-or-string's anyOf).
+    // Value-only junctors (structural schemas allow them without types, e.g. int-or-string's
+    // anyOf).
     if (!intOrString) {
       for (String junctor : List.of("allOf", "anyOf", "oneOf")) {
         JsonNode subschemas = schema.get(junctor);
@@ -374,14 +495,20 @@ public final class CrdSchemaValidator {
             firstErrors = subErrors;
           }
         }
-        boolean ok = switch (junctor) {
-          case "allOf" -> matching == subschemas.size();
-          case "anyOf" -> matching >= 1;
-          default -> matching == 1;
-        };
+        boolean ok =
+            switch (junctor) {
+              case "allOf" -> matching == subschemas.size();
+              case "anyOf" -> matching >= 1;
+              default -> matching == 1;
+            };
         if (!ok) {
-          errors.add(field + ": Invalid value: " + render(value) + ": must validate " + junctor
-              + (firstErrors == null ? "" : " (" + String.join("; ", firstErrors) + ")"));
+          errors.add(
+              field
+                  + ": Invalid value: "
+                  + render(value)
+                  + ": must validate "
+                  + junctor
+                  + (firstErrors == null ? "" : " (" + String.join("; ", firstErrors) + ")"));
         }
       }
       JsonNode not = schema.get("not");
@@ -389,7 +516,8 @@ public final class CrdSchemaValidator {
         List<String> subErrors = new ArrayList<>();
         validateValue(value, not, path, root, subErrors, subErrors);
         if (subErrors.isEmpty()) {
-          errors.add(field + ": Invalid value: " + render(value) + ": must not validate the schema (not)");
+          errors.add(
+              field + ": Invalid value: " + render(value) + ": must not validate the schema (not)");
         }
       }
     }
@@ -409,10 +537,12 @@ public final class CrdSchemaValidator {
 
   private static boolean isInteger(JsonNode value) {
     // Like go-openapi: a JSON number with an integral value (1.0 included) is an integer.
-    return value.isIntegralNumber() || (value.isFloatingPointNumber() && value.asDouble() == Math.rint(value.asDouble()));
+    return value.isIntegralNumber()
+        || (value.isFloatingPointNumber() && value.asDouble() == Math.rint(value.asDouble()));
   }
 
-  // ---- CEL: x-kubernetes-validations -------------------------------------------------------------
+  // ---- CEL: x-kubernetes-validations
+  // -------------------------------------------------------------
 
   private void evaluateRules(JsonNode value, JsonNode schema, String path, List<String> errors) {
     if (value == null || value.isNull() || schema == null || schema.isMissingNode()) {
@@ -431,7 +561,8 @@ public final class CrdSchemaValidator {
       for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> entry = it.next();
         if (properties.has(entry.getKey())) {
-          evaluateRules(entry.getValue(), properties.get(entry.getKey()), join(path, entry.getKey()), errors);
+          evaluateRules(
+              entry.getValue(), properties.get(entry.getKey()), join(path, entry.getKey()), errors);
         } else if (additional.isObject()) {
           evaluateRules(entry.getValue(), additional, key(path, entry.getKey()), errors);
         }
@@ -443,14 +574,18 @@ public final class CrdSchemaValidator {
     }
   }
 
-  private void evaluateRule(JsonNode rule, Object self, JsonNode value, String path, List<String> errors) {
+  private void evaluateRule(
+      JsonNode rule, Object self, JsonNode value, String path, List<String> errors) {
     String expression = rule.path("rule").asText();
-    String field = path.isEmpty() ? "<nil>" : path; // as kube-apiserver 1.36 prints a root rule's path
+    String field =
+        path.isEmpty() ? "<nil>" : path; // as kube-apiserver 1.36 prints a root rule's path
     if (rule.has("fieldPath")) {
       field = field + rule.get("fieldPath").asText();
     }
-    // as kube-apiserver 1.36 words it (proven on the end-to-end tier): objects and lists are not shown
-    String shown = value.isContainerNode() ? "Invalid value: " : "Invalid value: " + render(value) + ": ";
+    // as kube-apiserver 1.36 words it (proven on the end-to-end tier): objects and lists are not
+    // shown
+    String shown =
+        value.isContainerNode() ? "Invalid value: " : "Invalid value: " + render(value) + ": ";
     if (expression.contains("oldSelf") && !rule.path("optionalOldSelf").asBoolean(false)) {
       return; // a transition rule: the API server checks it on updates only
     }
@@ -458,19 +593,45 @@ public final class CrdSchemaValidator {
     try {
       result = program(expression).eval(Map.of("self", self));
     } catch (CelValidationException e) {
-      errors.add(field + ": " + shown + "compilation failed: " + e.getMessage() + " (rule: " + expression + ")");
+      errors.add(
+          field
+              + ": "
+              + shown
+              + "compilation failed: "
+              + e.getMessage()
+              + " (rule: "
+              + expression
+              + ")");
       return;
     } catch (CelEvaluationException e) {
-      errors.add(field + ": " + shown + "rule evaluation failed: " + e.getMessage() + " (rule: " + expression + ")");
+      errors.add(
+          field
+              + ": "
+              + shown
+              + "rule evaluation failed: "
+              + e.getMessage()
+              + " (rule: "
+              + expression
+              + ")");
       return;
     }
     if (!(result instanceof Boolean)) {
-      errors.add(field + ": " + shown + "rule must evaluate to a bool, got " + result + " (rule: " + expression + ")");
+      errors.add(
+          field
+              + ": "
+              + shown
+              + "rule must evaluate to a bool, got "
+              + result
+              + " (rule: "
+              + expression
+              + ")");
     } else if (!(Boolean) result) {
-      String message = rule.has("message") ? rule.get("message").asText() : "failed rule: " + expression;
+      String message =
+          rule.has("message") ? rule.get("message").asText() : "failed rule: " + expression;
       if (rule.has("messageExpression")) {
         try {
-          Object evaluated = program(rule.get("messageExpression").asText()).eval(Map.of("self", self));
+          Object evaluated =
+              program(rule.get("messageExpression").asText()).eval(Map.of("self", self));
           if (evaluated instanceof String text && !text.isBlank()) {
             message = text;
           }
@@ -482,7 +643,8 @@ public final class CrdSchemaValidator {
     }
   }
 
-  private CelRuntime.Program program(String expression) throws CelValidationException, CelEvaluationException {
+  private CelRuntime.Program program(String expression)
+      throws CelValidationException, CelEvaluationException {
     CelRuntime.Program program = programs.get(expression);
     if (program == null) {
       CelAbstractSyntaxTree ast = CEL_COMPILER.compile(expression).getAst();

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class CrdUpToDateTest {
   private static final String FILE = "gradingenvironments.grading.inginious.org-v1.yml";
   private static final String GENERATED = "operator/target/classes/META-INF/fabric8/" + FILE;
-  private static final Path ROOT = Path.of(System.getProperty("project.root", "..")).toAbsolutePath().normalize();
+  private static final Path ROOT =
+      Path.of(System.getProperty("project.root", "..")).toAbsolutePath().normalize();
 
   @Test
   void committedCrdIsTheGeneratedOne() throws IOException {
@@ -21,14 +22,17 @@ class CrdUpToDateTest {
 
   @Test
   void helmChartCrdIsTheGeneratedOne() throws IOException {
-    assumeTrue(Files.isDirectory(ROOT.resolve("helm/grading-environment-operator/crds")),
+    assumeTrue(
+        Files.isDirectory(ROOT.resolve("helm/grading-environment-operator/crds")),
         "no helm/grading-environment-operator/crds/ yet");
     assertSameAsGenerated("helm/grading-environment-operator/crds/" + FILE);
   }
 
   private static void assertSameAsGenerated(String committed) throws IOException {
     Path generated = ROOT.resolve(GENERATED);
-    assertThat(generated).as("%s (generated at process-classes by crd-generator-maven-plugin)", generated).isRegularFile();
+    assertThat(generated)
+        .as("%s (generated at process-classes by crd-generator-maven-plugin)", generated)
+        .isRegularFile();
     String fix = "cd " + ROOT + " && cp " + GENERATED + " " + committed;
     Path copy = ROOT.resolve(committed);
     assertThat(Files.exists(copy)).as("%s is missing; fix with: %s", committed, fix).isTrue();

@@ -43,10 +43,10 @@ import org.inginious.grading.testing.LocalRegistry;
  * /var/lib/containers/cache}, {@code /run/containers}) is removed at the end if it did not exist
  * before.
  *
- * <p>Cold: jib with fresh cache directories and a new target repository per run; buildah with
- * fresh storage (so the base is pulled) and, if we own it, a fresh blob-info cache, and a new
- * target repository per run. Unchanged rebuild: the same build again with the caches/storage of a
- * first, untimed build, to the same repository.
+ * <p>Cold: jib with fresh cache directories and a new target repository per run; buildah with fresh
+ * storage (so the base is pulled) and, if we own it, a fresh blob-info cache, and a new target
+ * repository per run. Unchanged rebuild: the same build again with the caches/storage of a first,
+ * untimed build, to the same repository.
  */
 public final class LayersBuildBenchmark {
 
@@ -97,17 +97,31 @@ public final class LayersBuildBenchmark {
     for (int kb : baseLayerKb) {
       baseBytes += kb * 1024L;
     }
-    System.out.printf(Locale.ROOT,
+    System.out.printf(
+        Locale.ROOT,
         "registry %s; base %s (%d layers, %.1f MB); environment: base + %d files, %d labels, %d env%n",
-        registry.host(), base, baseLayerKb.length, baseBytes / 1e6, files.size(), LABELS.size(), ENV.size());
-    System.out.printf(Locale.ROOT, "java %s, %d CPUs; %d runs each%n%n",
-        System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), runs);
+        registry.host(),
+        base,
+        baseLayerKb.length,
+        baseBytes / 1e6,
+        files.size(),
+        LABELS.size(),
+        ENV.size());
+    System.out.printf(
+        Locale.ROOT,
+        "java %s, %d CPUs; %d runs each%n%n",
+        System.getProperty("java.version"),
+        Runtime.getRuntime().availableProcessors(),
+        runs);
 
-    // One untimed build so the JVM has loaded jib's classes: the operator is a long-running process.
+    // One untimed build so the JVM has loaded jib's classes: the operator is a long-running
+    // process.
     long warmup = System.nanoTime();
     new JibImageBuilder(work.resolve("jvm-warmup/b"), work.resolve("jvm-warmup/a"))
         .build(request(base, "bench/jvm-warmup:h"));
-    System.out.printf(Locale.ROOT, "jib first build in this JVM (class loading, untimed below): %d ms%n%n",
+    System.out.printf(
+        Locale.ROOT,
+        "jib first build in this JVM (class loading, untimed below): %d ms%n%n",
         millis(System.nanoTime() - warmup));
 
     // jib cold
@@ -140,9 +154,15 @@ public final class LayersBuildBenchmark {
     }
 
     print("jib     cold            ", jibCold, "layer blobs uploaded " + jibColdUploads);
-    print("jib     unchanged build ", jibWarm,
-        "layer blobs uploaded " + jibWarmUploads + ", all blobs " + jibWarmAllUploads
-            + ", same digest as the first build: " + sameDigest);
+    print(
+        "jib     unchanged build ",
+        jibWarm,
+        "layer blobs uploaded "
+            + jibWarmUploads
+            + ", all blobs "
+            + jibWarmAllUploads
+            + ", same digest as the first build: "
+            + sameDigest);
 
     Optional<String> noBuildah = Buildah.unavailableReason();
     if (noBuildah.isPresent()) {
@@ -158,7 +178,8 @@ public final class LayersBuildBenchmark {
       BuildahTraces.clearBlobInfoCacheIfOurs();
       try (Buildah buildah = new Buildah(work.resolve("buildah-cold-" + i))) {
         long start = System.nanoTime();
-        int uploads = buildah.build(base, files, registry.host() + "/bench/buildah-cold-" + i + ":h");
+        int uploads =
+            buildah.build(base, files, registry.host() + "/bench/buildah-cold-" + i + ":h");
         buildahCold.add(millis(System.nanoTime() - start));
         buildahColdUploads.add(uploads);
       }
@@ -175,33 +196,60 @@ public final class LayersBuildBenchmark {
         buildahWarmUploads.add(uploads);
       }
     }
-    print("buildah cold            ", buildahCold, "blobs uploaded (config included) " + buildahColdUploads);
-    print("buildah unchanged build ", buildahWarm, "blobs uploaded (config included) " + buildahWarmUploads);
+    print(
+        "buildah cold            ",
+        buildahCold,
+        "blobs uploaded (config included) " + buildahColdUploads);
+    print(
+        "buildah unchanged build ",
+        buildahWarm,
+        "blobs uploaded (config included) " + buildahWarmUploads);
 
     System.out.println();
-    System.out.printf(Locale.ROOT, "cold:      buildah/jib median = %.1fx (target >= 5x)%n",
+    System.out.printf(
+        Locale.ROOT,
+        "cold:      buildah/jib median = %.1fx (target >= 5x)%n",
         (double) median(buildahCold) / Math.max(1, median(jibCold)));
-    System.out.printf(Locale.ROOT, "unchanged: buildah/jib median = %.1fx%n",
+    System.out.printf(
+        Locale.ROOT,
+        "unchanged: buildah/jib median = %.1fx%n",
         (double) median(buildahWarm) / Math.max(1, median(jibWarm)));
-    System.out.printf(Locale.ROOT, "jib unchanged rebuild: layer blobs uploaded per run %s (target 0)%n",
+    System.out.printf(
+        Locale.ROOT,
+        "jib unchanged rebuild: layer blobs uploaded per run %s (target 0)%n",
         jibWarmUploads);
     return 0;
   }
 
   private LayersBuildRequest request(String base, String repositoryAndTag) {
     return new LayersBuildRequest(
-        Optional.of(base), Optional.empty(), files, ENV, WORKING_DIR, LABELS,
-        registry.host() + "/" + repositoryAndTag, Optional.empty(), true, Duration.ofMinutes(5));
+        Optional.of(base),
+        Optional.empty(),
+        files,
+        ENV,
+        WORKING_DIR,
+        LABELS,
+        registry.host() + "/" + repositoryAndTag,
+        Optional.empty(),
+        true,
+        Duration.ofMinutes(5));
   }
 
   private static List<FileEntry> files() {
     StringBuilder library = new StringBuilder();
     for (int i = 0; i < 2000; i++) {
-      library.append("def check_").append(i).append("(answer):\n    return answer == ")
-          .append(i * 7919 % 1000).append("\n\n");
+      library
+          .append("def check_")
+          .append(i)
+          .append("(answer):\n    return answer == ")
+          .append(i * 7919 % 1000)
+          .append("\n\n");
     }
     return List.of(
-        FileEntry.of("/opt/grader/run.sh", "#!/bin/sh\nexec python3 /opt/grader/lib/course.py \"$@\"\n", 0755),
+        FileEntry.of(
+            "/opt/grader/run.sh",
+            "#!/bin/sh\nexec python3 /opt/grader/lib/course.py \"$@\"\n",
+            0755),
         FileEntry.of("/opt/grader/lib/course.py", library.toString(), 0644),
         FileEntry.of("/etc/grader/limits.conf", "memory=512Mi\ntime=300\n", 0644));
   }
@@ -239,7 +287,8 @@ public final class LayersBuildBenchmark {
   }
 
   private static void print(String what, List<Long> millis, String note) {
-    System.out.printf(Locale.ROOT, "%s median %6d ms   runs %s ms   %s%n", what, median(millis), millis, note);
+    System.out.printf(
+        Locale.ROOT, "%s median %6d ms   runs %s ms   %s%n", what, median(millis), millis, note);
   }
 
   static long median(List<Long> values) {
@@ -286,7 +335,8 @@ public final class LayersBuildBenchmark {
         return Optional.of("/usr/bin/buildah is missing (apt-get install buildah)");
       }
       if (!"root".equals(System.getProperty("user.name"))) {
-        return Optional.of("buildah runs as root here, and this JVM runs as " + System.getProperty("user.name"));
+        return Optional.of(
+            "buildah runs as root here, and this JVM runs as " + System.getProperty("user.name"));
       }
       return Optional.empty();
     }
@@ -300,15 +350,21 @@ public final class LayersBuildBenchmark {
      * PATCH requests in its debug log (its normal output prints "Copying blob" for every blob,
      * sent, mounted or skipped alike).
      */
-    int build(String base, List<FileEntry> files, String target) throws IOException, InterruptedException {
+    int build(String base, List<FileEntry> files, String target)
+        throws IOException, InterruptedException {
       String name = "bench-" + (++containers);
       run("from", "--tls-verify=false", "--name", name, base);
       int i = 0;
       for (FileEntry file : files) {
         Path source = sources.resolve("f" + i++);
         Files.write(source, file.content());
-        run("copy", "--chmod", String.format(Locale.ROOT, "%04o", file.mode()), name,
-            source.toString(), file.absolutePathInImage());
+        run(
+            "copy",
+            "--chmod",
+            String.format(Locale.ROOT, "%04o", file.mode()),
+            name,
+            source.toString(),
+            file.absolutePathInImage());
       }
       List<String> config = new ArrayList<>(List.of("config"));
       LABELS.forEach((k, v) -> config.addAll(List.of("--label", k + "=" + v)));
@@ -317,7 +373,8 @@ public final class LayersBuildBenchmark {
       run(config.toArray(String[]::new));
       String image = "localhost/" + name + ":latest";
       run("commit", name, image);
-      String out = run("--log-level=debug", "push", "--tls-verify=false", image, "docker://" + target);
+      String out =
+          run("--log-level=debug", "push", "--tls-verify=false", image, "docker://" + target);
       run("rm", name);
       int sent = 0;
       for (String line : out.split("\n")) {
@@ -329,15 +386,22 @@ public final class LayersBuildBenchmark {
     }
 
     private String run(String... args) throws IOException, InterruptedException {
-      List<String> command = new ArrayList<>(List.of("buildah",
-          "--root", dir.resolve("root").toString(),
-          "--runroot", dir.resolve("runroot").toString(),
-          "--storage-driver", DRIVER));
+      List<String> command =
+          new ArrayList<>(
+              List.of(
+                  "buildah",
+                  "--root",
+                  dir.resolve("root").toString(),
+                  "--runroot",
+                  dir.resolve("runroot").toString(),
+                  "--storage-driver",
+                  DRIVER));
       command.addAll(List.of(args));
       return exec(dir.resolve("tmp"), command);
     }
 
-    private static String exec(Path tmp, List<String> command) throws IOException, InterruptedException {
+    private static String exec(Path tmp, List<String> command)
+        throws IOException, InterruptedException {
       ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
       if (tmp != null) {
         pb.environment().put("TMPDIR", tmp.toString());
@@ -364,8 +428,8 @@ public final class LayersBuildBenchmark {
 
   /**
    * buildah (containers/image) writes a blob-info cache to /var/lib/containers/cache when run as
-   * root, whatever --root says, and creates /run/containers/networks. We remove them at the end
-   * if they did not exist before, and clear the cache between cold runs only if it is ours.
+   * root, whatever --root says, and creates /run/containers/networks. We remove them at the end if
+   * they did not exist before, and clear the cache between cold runs only if it is ours.
    */
   static final class BuildahTraces {
     private static final Path VAR_LIB = Path.of("/var/lib/containers");

@@ -38,22 +38,36 @@ import org.inginious.grading.testing.TestImages;
  * mvn -q -B package -DskipTests &amp;&amp; mvn -q -B -pl operator exec:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=org.inginious.grading.bench.ScaleBenchmark -Dexec.args="100,1000,3000 120"
  * </pre>
+ *
  * Arguments: the values of N, and the idle window in seconds (default 120). Needs what the tests
  * need ({@code e2e/setup.sh}).
  */
 public final class ScaleBenchmark {
   static final int REFERENCES = 3;
 
-  record Figures(int n, int namespaces, double startToFirstWrite, double startToAllReady, double reconcilesPerEnv,
-      double writesPerEnv, double bytesPerEnv, double manifestRequestsPerRef, double heapMiB, double rssMiB,
-      long idleWrites, long restartWrites) {}
+  record Figures(
+      int n,
+      int namespaces,
+      double startToFirstWrite,
+      double startToAllReady,
+      double reconcilesPerEnv,
+      double writesPerEnv,
+      double bytesPerEnv,
+      double manifestRequestsPerRef,
+      double heapMiB,
+      double rssMiB,
+      long idleWrites,
+      long restartWrites) {}
 
   public static void main(String[] args) throws Exception {
-    List<Integer> sizes = args.length > 0 ? java.util.Arrays.stream(args[0].split(",")).map(Integer::parseInt).toList()
-        : List.of(100, 1000, 3000);
+    List<Integer> sizes =
+        args.length > 0
+            ? java.util.Arrays.stream(args[0].split(",")).map(Integer::parseInt).toList()
+            : List.of(100, 1000, 3000);
     Duration idle = Duration.ofSeconds(args.length > 1 ? Long.parseLong(args[1]) : 120);
     OperatorInstallation installation = OperatorInstallation.shared();
-    // The first leader of a cluster creates the managed RuntimeClasses, which wakes every environment
+    // The first leader of a cluster creates the managed RuntimeClasses, which wakes every
+    // environment
     // using them: a one-off of the first install, kept out of the figures.
     installation.start("bench-install").close();
     List<Figures> all = new ArrayList<>();
@@ -75,7 +89,12 @@ public final class ScaleBenchmark {
     System.exit(0); // the control plane stops in a shutdown hook
   }
 
-  static Figures run(OperatorInstallation installation, LocalRegistry registry, int n, int namespaceCount, Duration idle)
+  static Figures run(
+      OperatorInstallation installation,
+      LocalRegistry registry,
+      int n,
+      int namespaceCount,
+      Duration idle)
       throws Exception {
     KubernetesClient admin = installation.cluster().admin();
     String prefix = "bench-" + n + "-" + namespaceCount;
@@ -84,19 +103,33 @@ public final class ScaleBenchmark {
       namespaces.add(prefix + "-" + i);
       OperatorInstallation.namespace(admin, prefix + "-" + i, Map.of());
     }
-    System.out.printf("%n== %d environments in %d namespace(s): creating them with the operator stopped%n", n, namespaceCount);
+    System.out.printf(
+        "%n== %d environments in %d namespace(s): creating them with the operator stopped%n",
+        n, namespaceCount);
     ExecutorService pool = Executors.newFixedThreadPool(8);
     List<Future<?>> creates = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       int index = i;
-      creates.add(pool.submit(() -> admin.resource(Environments.fromYaml("""
+      creates.add(
+          pool.submit(
+              () ->
+                  admin
+                      .resource(
+                          Environments.fromYaml(
+                              """
           apiVersion: grading.inginious.org/v1alpha1
           kind: GradingEnvironment
           metadata: {name: env-%d, namespace: %s}
           spec:
             image: {insecure: true}
             build: {prebuilt: {image: "%s/inginious/env-bench-%d:v1"}}
-          """.formatted(index, namespaces.get(index % namespaceCount), registry.host(), index % REFERENCES))).create()));
+          """
+                                  .formatted(
+                                      index,
+                                      namespaces.get(index % namespaceCount),
+                                      registry.host(),
+                                      index % REFERENCES)))
+                      .create()));
     }
     for (Future<?> create : creates) {
       create.get();
@@ -114,19 +147,29 @@ public final class ScaleBenchmark {
     Instant start = Instant.now();
     OperatorProcess operator = installation.start(prefix + "-a");
     try {
-      awaitCondition(() -> environments.getStore().list().stream()
-          .filter(e -> e.getMetadata().getNamespace().startsWith(prefix + "-"))
-          .filter(e -> e.getStatus() != null && e.getStatus().phase == Phase.Ready).count() >= n, Duration.ofMinutes(10));
+      awaitCondition(
+          () ->
+              environments.getStore().list().stream()
+                      .filter(e -> e.getMetadata().getNamespace().startsWith(prefix + "-"))
+                      .filter(e -> e.getStatus() != null && e.getStatus().phase == Phase.Ready)
+                      .count()
+                  >= n,
+          Duration.ofMinutes(10));
       double startToAllReady = seconds(start, Instant.now());
       List<AuditLog.Request> toReady = nonLeaseWrites(audit.requestsSince(mark));
-      Instant firstStatusWrite = toReady.stream().filter(r -> r.subresource().equals("status"))
-          .map(r -> Instant.parse(r.timestamp())).min(Instant::compareTo).orElse(Instant.now());
+      Instant firstStatusWrite =
+          toReady.stream()
+              .filter(r -> r.subresource().equals("status"))
+              .map(r -> Instant.parse(r.timestamp()))
+              .min(Instant::compareTo)
+              .orElse(Instant.now());
       long reconciles = namespaces.stream().mapToLong(operator::reconcilesStarted).sum();
       double bytes = responseBytes(installation) - bytesBefore;
       long manifests = manifestRequests(registry) - manifestsBefore;
       double[] memory = memory(operator.pid());
 
-      System.out.printf("   Ready after %.1f s; idle for %d s%n", startToAllReady, idle.toSeconds());
+      System.out.printf(
+          "   Ready after %.1f s; idle for %d s%n", startToAllReady, idle.toSeconds());
       long idleMark = audit.mark();
       Thread.sleep(idle.toMillis());
       long idleWrites = nonLeaseWrites(audit.requestsSince(idleMark)).size();
@@ -135,14 +178,30 @@ public final class ScaleBenchmark {
       long restartMark = audit.mark();
       operator = installation.start(prefix + "-b");
       OperatorProcess restarted = operator;
-      awaitCondition(() -> namespaces.stream().mapToLong(restarted::reconcilesSucceeded).sum() >= n, Duration.ofMinutes(5));
+      awaitCondition(
+          () -> namespaces.stream().mapToLong(restarted::reconcilesSucceeded).sum() >= n,
+          Duration.ofMinutes(5));
       Thread.sleep(2000); // the last reconciles' writes, if any, reach the audit log
       long restartWrites = nonLeaseWrites(audit.requestsSince(restartMark)).size();
 
-      System.out.println("   start: " + startPhases(installation.cluster().dir().resolve("operator-" + prefix + "-a.log"), start,
-          firstStatusWrite));
-      return new Figures(n, namespaceCount, seconds(start, firstStatusWrite), startToAllReady, (double) reconciles / n,
-          (double) toReady.size() / n, bytes / n, (double) manifests / REFERENCES, memory[0], memory[1], idleWrites,
+      System.out.println(
+          "   start: "
+              + startPhases(
+                  installation.cluster().dir().resolve("operator-" + prefix + "-a.log"),
+                  start,
+                  firstStatusWrite));
+      return new Figures(
+          n,
+          namespaceCount,
+          seconds(start, firstStatusWrite),
+          startToAllReady,
+          (double) reconciles / n,
+          (double) toReady.size() / n,
+          bytes / n,
+          (double) manifests / REFERENCES,
+          memory[0],
+          memory[1],
+          idleWrites,
           restartWrites);
     } finally {
       environments.close();
@@ -152,53 +211,97 @@ public final class ScaleBenchmark {
         admin.namespaces().withName(namespace).delete();
       }
       for (String namespace : namespaces) {
-        admin.namespaces().withName(namespace).waitUntilCondition(ns -> ns == null, 10, TimeUnit.MINUTES);
+        admin
+            .namespaces()
+            .withName(namespace)
+            .waitUntilCondition(ns -> ns == null, 10, TimeUnit.MINUTES);
       }
     }
   }
 
   static void print(List<Figures> figures, Duration idle) {
     String header = "%6s %4s %12s %12s %10s %9s %10s %10s %9s %8s %9s %9s%n";
-    System.out.printf(header, "N", "ns", "start->1st", "start->Ready", "reconc/env", "writes/env", "bytes/env",
-        "manif/ref", "heap MiB", "RSS MiB", "idle wr", "restart wr");
+    System.out.printf(
+        header,
+        "N",
+        "ns",
+        "start->1st",
+        "start->Ready",
+        "reconc/env",
+        "writes/env",
+        "bytes/env",
+        "manif/ref",
+        "heap MiB",
+        "RSS MiB",
+        "idle wr",
+        "restart wr");
     for (Figures f : figures) {
-      System.out.printf("%6d %4d %11.1fs %11.1fs %10.2f %10.2f %10.0f %10.1f %9.1f %8.0f %9d %9d%n", f.n(), f.namespaces(),
-          f.startToFirstWrite(), f.startToAllReady(), f.reconcilesPerEnv(), f.writesPerEnv(), f.bytesPerEnv(),
-          f.manifestRequestsPerRef(), f.heapMiB(), f.rssMiB(), f.idleWrites(), f.restartWrites());
+      System.out.printf(
+          "%6d %4d %11.1fs %11.1fs %10.2f %10.2f %10.0f %10.1f %9.1f %8.0f %9d %9d%n",
+          f.n(),
+          f.namespaces(),
+          f.startToFirstWrite(),
+          f.startToAllReady(),
+          f.reconcilesPerEnv(),
+          f.writesPerEnv(),
+          f.bytesPerEnv(),
+          f.manifestRequestsPerRef(),
+          f.heapMiB(),
+          f.rssMiB(),
+          f.idleWrites(),
+          f.restartWrites());
     }
-    System.out.printf("targets: start->1st status write <= 3 s; 1,000 in 1 namespace within 1.5x of 1,000 in 10;"
-        + " <= 1.2 reconciles and <= 3 writes per environment; bytes/env flat from 100 to 3,000;"
-        + " <= 3 registry requests per reference per start; heap after GC <= 128 MiB at 3,000 (-Xmx256m);"
-        + " 0 writes idle (%d s) and on restart%n", idle.toSeconds());
+    System.out.printf(
+        "targets: start->1st status write <= 3 s; 1,000 in 1 namespace within 1.5x of 1,000 in 10;"
+            + " <= 1.2 reconciles and <= 3 writes per environment; bytes/env flat from 100 to 3,000;"
+            + " <= 3 registry requests per reference per start; heap after GC <= 128 MiB at 3,000 (-Xmx256m);"
+            + " 0 writes idle (%d s) and on restart%n",
+        idle.toSeconds());
   }
 
   /**
    * Where the start went, from the operator's log (timestamps HH:mm:ss.SSS, see OperatorProcess):
-   * JVM and set-up until the first line, informers until the controller started, the Lease, and
-   * the first reconciles until the first status write.
+   * JVM and set-up until the first line, informers until the controller started, the Lease, and the
+   * first reconciles until the first status write.
    */
   static String startPhases(Path log, Instant start, Instant firstStatusWrite) throws IOException {
     List<String> lines = Files.readAllLines(log);
     java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
-    java.util.function.Function<String, Instant> at = marker -> lines.stream().filter(l -> l.contains(marker)).findFirst()
-        .map(l -> java.time.LocalTime.parse(l.substring(0, 12)).atDate(today).toInstant(java.time.ZoneOffset.UTC))
-        .orElse(null);
+    java.util.function.Function<String, Instant> at =
+        marker ->
+            lines.stream()
+                .filter(l -> l.contains(marker))
+                .findFirst()
+                .map(
+                    l ->
+                        java.time.LocalTime.parse(l.substring(0, 12))
+                            .atDate(today)
+                            .toInstant(java.time.ZoneOffset.UTC))
+                .orElse(null);
     Instant firstLine = at.apply(" [main] ");
     Instant synced = at.apply("controller started");
     Instant leading = at.apply("acquired Lease");
     if (firstLine == null || synced == null || leading == null) {
       return "(log without timestamps)";
     }
-    return String.format("JVM and set-up %.1f s, informers synced %.1f s, Lease %.1f s, first reconciles to the first"
-        + " status write %.1f s", seconds(start, firstLine), seconds(firstLine, synced), seconds(synced, leading),
+    return String.format(
+        "JVM and set-up %.1f s, informers synced %.1f s, Lease %.1f s, first reconciles to the first"
+            + " status write %.1f s",
+        seconds(start, firstLine),
+        seconds(firstLine, synced),
+        seconds(synced, leading),
         seconds(leading, firstStatusWrite));
   }
 
   static List<AuditLog.Request> nonLeaseWrites(List<AuditLog.Request> requests) {
-    return requests.stream().filter(AuditLog.Request::isWrite).filter(r -> !r.resource().equals("leases")).toList();
+    return requests.stream()
+        .filter(AuditLog.Request::isWrite)
+        .filter(r -> !r.resource().equals("leases"))
+        .toList();
   }
 
-  static void awaitCondition(java.util.function.BooleanSupplier condition, Duration timeout) throws InterruptedException {
+  static void awaitCondition(java.util.function.BooleanSupplier condition, Duration timeout)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
@@ -209,25 +312,38 @@ public final class ScaleBenchmark {
   }
 
   /**
-   * Bytes of (non-watch) responses the API server sent, from its apiserver_response_sizes histogram:
-   * the operator's lists and gets, plus the little that the controllers and kwok read meanwhile.
+   * Bytes of (non-watch) responses the API server sent, from its apiserver_response_sizes
+   * histogram: the operator's lists and gets, plus the little that the controllers and kwok read
+   * meanwhile.
    */
-  private static double responseBytes(OperatorInstallation installation) throws IOException, InterruptedException {
+  private static double responseBytes(OperatorInstallation installation)
+      throws IOException, InterruptedException {
     String metrics = installation.cluster().admin().raw("/metrics");
-    return metrics.lines().filter(line -> line.startsWith("apiserver_response_sizes_sum{"))
-        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+    return metrics
+        .lines()
+        .filter(line -> line.startsWith("apiserver_response_sizes_sum{"))
+        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+        .sum();
   }
 
   private static long manifestRequests(LocalRegistry registry) {
-    return Pattern.compile("(GET|HEAD) /v2/inginious/env-bench-\\d+/manifests/").matcher(registry.logText()).results().count();
+    return Pattern.compile("(GET|HEAD) /v2/inginious/env-bench-\\d+/manifests/")
+        .matcher(registry.logText())
+        .results()
+        .count();
   }
 
   /** Heap used after a full GC and resident set size, in MiB. */
   static double[] memory(long pid) throws IOException, InterruptedException {
     Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-    ControlPlane.run(new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run").redirectErrorStream(true));
-    String heap = ControlPlane.run(new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.heap_info")
-        .redirectErrorStream(true)).output();
+    ControlPlane.run(
+        new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run")
+            .redirectErrorStream(true));
+    String heap =
+        ControlPlane.run(
+                new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.heap_info")
+                    .redirectErrorStream(true))
+            .output();
     // G1: one "heap total …, used …K" line; the serial collector: one per generation
     var used = Pattern.compile("(?:heap|generation)\\s+total \\d+K, used (\\d+)K").matcher(heap);
     long usedKiB = 0;

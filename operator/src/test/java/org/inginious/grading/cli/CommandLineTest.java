@@ -22,7 +22,8 @@ class CommandLineTest {
   static Run run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
+    int code =
+        Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
     return new Run(code, out.toString(), err.toString());
   }
 
@@ -31,35 +32,76 @@ class CommandLineTest {
     Run run = run("render", "-f", EXAMPLES.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     List<HasMetadata> objects = parse(run.out());
-    assertThat(objects).filteredOn(o -> o.getKind().equals("RuntimeClass")).extracting(o -> o.getMetadata().getName())
+    assertThat(objects)
+        .filteredOn(o -> o.getKind().equals("RuntimeClass"))
+        .extracting(o -> o.getMetadata().getName())
         .containsExactly("runc", "crun");
-    List<PodTemplate> templates = objects.stream().filter(PodTemplate.class::isInstance).map(PodTemplate.class::cast).toList();
-    assertThat(templates).extracting(t -> t.getMetadata().getName())
+    List<PodTemplate> templates =
+        objects.stream()
+            .filter(PodTemplate.class::isInstance)
+            .map(PodTemplate.class::cast)
+            .toList();
+    assertThat(templates)
+        .extracting(t -> t.getMetadata().getName())
         .contains("default-grading", "python3-ai-cuda-grading", "sysadmin-grading", "cpp-grading");
-    PodTemplate cuda = templates.stream().filter(t -> t.getMetadata().getName().equals("python3-ai-cuda-grading")).findFirst().orElseThrow();
+    PodTemplate cuda =
+        templates.stream()
+            .filter(t -> t.getMetadata().getName().equals("python3-ai-cuda-grading"))
+            .findFirst()
+            .orElseThrow();
     assertThat(cuda.getTemplate().getSpec().getRuntimeClassName()).isEqualTo("nvidia");
-    assertThat(cuda.getMetadata().getAnnotations().get(Renderer.NOTE_ANNOTATION)).contains("digest");
+    assertThat(cuda.getMetadata().getAnnotations().get(Renderer.NOTE_ANNOTATION))
+        .contains("digest");
     // one deny-all NetworkPolicy per environment with network none, named like its PodTemplate
-    assertThat(objects).filteredOn(o -> o.getKind().equals("NetworkPolicy")).extracting(o -> o.getMetadata().getName())
-        .containsExactlyInAnyOrderElementsOf(templates.stream()
-            .filter(t -> "none".equals(t.getTemplate().getMetadata().getLabels().get("grading.inginious.org/network")))
-            .map(t -> t.getMetadata().getName()).toList())
+    assertThat(objects)
+        .filteredOn(o -> o.getKind().equals("NetworkPolicy"))
+        .extracting(o -> o.getMetadata().getName())
+        .containsExactlyInAnyOrderElementsOf(
+            templates.stream()
+                .filter(
+                    t ->
+                        "none"
+                            .equals(
+                                t.getTemplate()
+                                    .getMetadata()
+                                    .getLabels()
+                                    .get("grading.inginious.org/network")))
+                .map(t -> t.getMetadata().getName())
+                .toList())
         .isNotEmpty();
   }
 
   @Test
   void renderHonoursTheOperatorConfig(@TempDir Path dir) throws Exception {
-    Path config = Files.writeString(dir.resolve("config.yaml"), "defaultRuntime: crun\nruntimes: {kata: {runtimeClassName: kata-clh}}\n");
-    Run run = run("render", "-f", EXAMPLES.resolve("prebuilt-default.yaml").toString(),
-        EXAMPLES.resolve("prebuilt-need-root.yaml").toString(), "--config", config.toString());
+    Path config =
+        Files.writeString(
+            dir.resolve("config.yaml"),
+            "defaultRuntime: crun\nruntimes: {kata: {runtimeClassName: kata-clh}}\n");
+    Run run =
+        run(
+            "render",
+            "-f",
+            EXAMPLES.resolve("prebuilt-default.yaml").toString(),
+            EXAMPLES.resolve("prebuilt-need-root.yaml").toString(),
+            "--config",
+            config.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
-    List<PodTemplate> templates = parse(run.out()).stream().filter(PodTemplate.class::isInstance).map(PodTemplate.class::cast).toList();
-    assertThat(templates).extracting(t -> t.getTemplate().getSpec().getRuntimeClassName()).containsExactly("crun", "kata-clh");
+    List<PodTemplate> templates =
+        parse(run.out()).stream()
+            .filter(PodTemplate.class::isInstance)
+            .map(PodTemplate.class::cast)
+            .toList();
+    assertThat(templates)
+        .extracting(t -> t.getTemplate().getSpec().getRuntimeClassName())
+        .containsExactly("crun", "kata-clh");
   }
 
   @Test
   void invalidManifestsExitOneWithOneLinePerProblem(@TempDir Path dir) throws Exception {
-    Path bad = Files.writeString(dir.resolve("bad.yaml"), """
+    Path bad =
+        Files.writeString(
+            dir.resolve("bad.yaml"),
+            """
         apiVersion: grading.inginious.org/v1alpha1
         kind: GradingEnvironment
         metadata: {name: broken}
@@ -95,10 +137,14 @@ class CommandLineTest {
 
   @Test
   void malformedYamlAndMissingFilesAreReported(@TempDir Path dir) throws Exception {
-    Path broken = Files.writeString(dir.resolve("broken.yaml"), "kind: GradingEnvironment\nspec: [unclosed\n");
+    Path broken =
+        Files.writeString(
+            dir.resolve("broken.yaml"), "kind: GradingEnvironment\nspec: [unclosed\n");
     Run run = run("validate", "-f", broken.toString(), dir.resolve("absent.yaml").toString());
     assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.err()).contains("broken.yaml: not valid YAML").contains("absent.yaml: no such file or directory");
+    assertThat(run.err())
+        .contains("broken.yaml: not valid YAML")
+        .contains("absent.yaml: no such file or directory");
   }
 
   @Test
@@ -113,7 +159,11 @@ class CommandLineTest {
     Path config = Files.writeString(dir.resolve("config.yaml"), "defaultRuntime: kata\n");
     Run run = run("run", "--config", config.toString());
     assertThat(run.exitCode()).isEqualTo(2);
-    assertThat(run.err().strip()).isEqualTo("invalid configuration: " + config + ": 'defaultRuntime' must be runc or crun (was 'kata')");
+    assertThat(run.err().strip())
+        .isEqualTo(
+            "invalid configuration: "
+                + config
+                + ": 'defaultRuntime' must be runc or crun (was 'kata')");
   }
 
   private static List<HasMetadata> parse(String yaml) {

@@ -41,7 +41,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * may print a stack trace or the word Exception, whatever the input.
  */
 public class HostileInputTest {
-  static final Path ROOT = Path.of(System.getProperty("project.root", "..")).toAbsolutePath().normalize();
+  static final Path ROOT =
+      Path.of(System.getProperty("project.root", "..")).toAbsolutePath().normalize();
   public static final Path CORPUS = ROOT.resolve("operator/src/test/resources/hostile");
   private static final Pattern STACK_FRAME = Pattern.compile("(?m)^\\s+at [\\w$.]+\\(");
   private static final CrdSchemaValidator CRD = CrdSchemaValidator.generated();
@@ -62,13 +63,24 @@ public class HostileInputTest {
   static Stream<Arguments> corpus() throws IOException {
     List<Arguments> inputs = new ArrayList<>();
     for (String kind : List.of("manifests", "configs", "stored", "edits")) {
-      inputs(kind).forEach(f -> inputs.add(arguments(kind + "/" + f.getFileName(), new Input(kind, f, null, header(f)))));
+      inputs(kind)
+          .forEach(
+              f ->
+                  inputs.add(
+                      arguments(
+                          kind + "/" + f.getFileName(), new Input(kind, f, null, header(f)))));
     }
     for (String line : Files.readAllLines(CORPUS.resolve("commands.txt"))) {
       if (!line.isBlank() && !line.startsWith("#")) {
         String[] parts = line.split("\\s*\\|\\s*", 3);
-        inputs.add(arguments("commands: " + parts[2], new Input("commands", null, parts[2],
-            Map.of("exit", List.of(parts[0].strip()), "error", List.of(parts[1])))));
+        inputs.add(
+            arguments(
+                "commands: " + parts[2],
+                new Input(
+                    "commands",
+                    null,
+                    parts[2],
+                    Map.of("exit", List.of(parts[0].strip()), "error", List.of(parts[1])))));
       }
     }
     return inputs.stream();
@@ -77,7 +89,11 @@ public class HostileInputTest {
   /** The inputs of one folder of the corpus (manifests, configs, stored, edits). */
   public static List<Path> inputs(String kind) {
     try (Stream<Path> files = Files.list(CORPUS.resolve(kind))) {
-      return files.filter(f -> f.toString().endsWith(".yaml") && !f.getFileName().toString().startsWith("_")).sorted().toList();
+      return files
+          .filter(
+              f -> f.toString().endsWith(".yaml") && !f.getFileName().toString().startsWith("_"))
+          .sorted()
+          .toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -92,7 +108,9 @@ public class HostileInputTest {
           break;
         }
         int colon = line.indexOf(": ");
-        header.computeIfAbsent(line.substring(2, colon), k -> new ArrayList<>()).add(line.substring(colon + 2));
+        header
+            .computeIfAbsent(line.substring(2, colon), k -> new ArrayList<>())
+            .add(line.substring(colon + 2));
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -113,7 +131,8 @@ public class HostileInputTest {
     }
   }
 
-  // ---- manifests: validate and render; the CRD says the same -------------------------------------
+  // ---- manifests: validate and render; the CRD says the same
+  // -------------------------------------
 
   private static void manifest(Input input) {
     int exit = Integer.parseInt(input.one("exit"));
@@ -122,7 +141,9 @@ public class HostileInputTest {
       assertThat(run.exitCode()).as("%s exit code: %s", command, run.err()).isEqualTo(exit);
       input.all("error").forEach(fragment -> assertThat(run.err()).as(command).contains(fragment));
       if (exit != 0) {
-        assertThat(run.err().lines()).as("every problem is one line naming the file").allMatch(l -> l.startsWith(input.file() + ": "));
+        assertThat(run.err().lines())
+            .as("every problem is one line naming the file")
+            .allMatch(l -> l.startsWith(input.file() + ": "));
       }
     }
     String crd = input.one("crd");
@@ -132,7 +153,9 @@ public class HostileInputTest {
       if (crd.equals("accepted")) {
         assertThat(errors).as("the CRD accepts it too").isEmpty();
       } else {
-        assertThat(errors).as("the CRD rejects it too").anySatisfy(e -> assertThat(e).contains(crd));
+        assertThat(errors)
+            .as("the CRD rejects it too")
+            .anySatisfy(e -> assertThat(e).contains(crd));
       }
     }
   }
@@ -140,38 +163,58 @@ public class HostileInputTest {
   /** The one GradingEnvironment of a file, read as `validate` reads it. */
   public static JsonNode onlyEnvironment(Path file) {
     try {
-      List<JsonNode> environments = YamlDocuments.read(file).stream()
-          .filter(d -> d != null && "GradingEnvironment".equals(d.path("kind").asText())).toList();
-      assertThat(environments).as("a crd: line needs exactly one GradingEnvironment in %s", file).hasSize(1);
+      List<JsonNode> environments =
+          YamlDocuments.read(file).stream()
+              .filter(d -> d != null && "GradingEnvironment".equals(d.path("kind").asText()))
+              .toList();
+      assertThat(environments)
+          .as("a crd: line needs exactly one GradingEnvironment in %s", file)
+          .hasSize(1);
       return environments.get(0);
     } catch (IOException | YamlDocuments.Unreadable e) {
       throw new IllegalStateException(e);
     }
   }
 
-  // ---- configs: render stops with exit 1, run with exit 2, each with one line naming the key ---------
+  // ---- configs: render stops with exit 1, run with exit 2, each with one line naming the key
+  // ---------
 
   private static void config(Input input) {
     String error = input.one("error");
-    Run render = run("render", "-f", ROOT.resolve("examples/prebuilt-default.yaml").toString(), "--config", input.file().toString());
+    Run render =
+        run(
+            "render",
+            "-f",
+            ROOT.resolve("examples/prebuilt-default.yaml").toString(),
+            "--config",
+            input.file().toString());
     assertThat(render.exitCode()).as(render.err()).isEqualTo(1);
-    assertThat(render.err().strip()).doesNotContain("\n").contains(input.file().toString()).contains(error);
+    assertThat(render.err().strip())
+        .doesNotContain("\n")
+        .contains(input.file().toString())
+        .contains(error);
     Run operator = run("run", "--config", input.file().toString());
     assertThat(operator.exitCode()).as(operator.err()).isEqualTo(2);
     assertThat(operator.err().strip()).doesNotContain("\n").contains(error);
   }
 
-  // ---- command lines ----------------------------------------------------------------------------------
+  // ---- command lines
+  // ----------------------------------------------------------------------------------
 
   private static void command(Input input) {
-    String[] args = input.commandLine().replace("{root}", ROOT.toString()).replace("{hostile}", CORPUS.toString())
-        .split("\\s+");
+    String[] args =
+        input
+            .commandLine()
+            .replace("{root}", ROOT.toString())
+            .replace("{hostile}", CORPUS.toString())
+            .split("\\s+");
     Run run = run(args);
     assertThat(run.exitCode()).as(run.err()).isEqualTo(Integer.parseInt(input.one("exit")));
     assertThat(run.out() + run.err()).contains(input.one("error"));
   }
 
-  // ---- stored objects: read as the operator reads them ---------------------------------------------------
+  // ---- stored objects: read as the operator reads them
+  // ---------------------------------------------------
 
   private static void stored(Input input) throws IOException {
     String json = JSON.asJson(onlyEnvironment(input.file()));
@@ -186,35 +229,56 @@ public class HostileInputTest {
     }
     assertThatThrownBy(() -> JSON.unmarshal(json, GradingEnvironment.class))
         .as("fabric8's own reading fails: this is what used to stop the informer");
-    assertThat(UnreadableEnvironments.problem(environment)).hasValueSatisfying(p -> assertThat(p).contains(unreadable)
-        .doesNotContain("Exception").doesNotContain("org.inginious"));
+    assertThat(UnreadableEnvironments.problem(environment))
+        .hasValueSatisfying(
+            p ->
+                assertThat(p)
+                    .contains(unreadable)
+                    .doesNotContain("Exception")
+                    .doesNotContain("org.inginious"));
     assertThat(environment.getSpec()).isNull();
-    assertThat(environment.getMetadata().getUid()).as("metadata is kept: status and cleanup need it").isNotNull();
+    assertThat(environment.getMetadata().getUid())
+        .as("metadata is kept: status and cleanup need it")
+        .isNotNull();
     // JOSDK clones an environment through JSON before reconciling it: the mark must survive that
-    assertThat(UnreadableEnvironments.problem(operatorReading.clone(environment))).isEqualTo(
-        UnreadableEnvironments.problem(environment));
+    assertThat(UnreadableEnvironments.problem(operatorReading.clone(environment)))
+        .isEqualTo(UnreadableEnvironments.problem(environment));
     JsonNode metadata = onlyEnvironment(input.file()).path("metadata");
-    metadata.path("annotations").fields().forEachRemaining(a ->
-        assertThat(environment.getMetadata().getAnnotations()).containsEntry(a.getKey(), a.getValue().asText()));
+    metadata
+        .path("annotations")
+        .fields()
+        .forEachRemaining(
+            a ->
+                assertThat(environment.getMetadata().getAnnotations())
+                    .containsEntry(a.getKey(), a.getValue().asText()));
   }
 
-  // ---- hand edits of what the operator created ----------------------------------------------------------
+  // ---- hand edits of what the operator created
+  // ----------------------------------------------------------
 
   private static void edit(Input input) throws Exception {
-    GradingEnvironment environment = JSON.convertValue(onlyEnvironment(CORPUS.resolve("edits/_environment.yaml")),
-        GradingEnvironment.class);
+    GradingEnvironment environment =
+        JSON.convertValue(
+            onlyEnvironment(CORPUS.resolve("edits/_environment.yaml")), GradingEnvironment.class);
     environment.getMetadata().setNamespace("grading");
     environment.getMetadata().setUid("uid-drift");
-    HasMetadata desired = input.one("object").equals("NetworkPolicy")
-        ? GradingNetworkPolicies.denyAll(environment)
-        : GradingPodTemplates.render(environment, "registry.example.edu/inginious/env-drift@sha256:" + "a".repeat(64),
-            ResolvedRuntime.resolve(environment.getSpec().grading, OperatorConfig.defaults()));
+    HasMetadata desired =
+        input.one("object").equals("NetworkPolicy")
+            ? GradingNetworkPolicies.denyAll(environment)
+            : GradingPodTemplates.render(
+                environment,
+                "registry.example.edu/inginious/env-drift@sha256:" + "a".repeat(64),
+                ResolvedRuntime.resolve(environment.getSpec().grading, OperatorConfig.defaults()));
     JsonNode stored = asStoredByTheApiServer(desired);
-    assertThat(DesiredStateMatcher.satisfies(stored, desired)).as("as the API server stores it: no drift").isTrue();
+    assertThat(DesiredStateMatcher.satisfies(stored, desired))
+        .as("as the API server stores it: no drift")
+        .isTrue();
 
     JsonNode edit = edit(input.file());
-    JsonNode edited = edit.isArray() ? JsonPatch.apply(edit, stored) : mergePatch(stored.deepCopy(), edit);
-    assertThat(DesiredStateMatcher.satisfies(edited, desired)).as("satisfied after %s", input.one("why"))
+    JsonNode edited =
+        edit.isArray() ? JsonPatch.apply(edit, stored) : mergePatch(stored.deepCopy(), edit);
+    assertThat(DesiredStateMatcher.satisfies(edited, desired))
+        .as("satisfied after %s", input.one("why"))
         .isEqualTo(input.one("drift").equals("no"));
   }
 
@@ -227,17 +291,27 @@ public class HostileInputTest {
     }
   }
 
-  /** What kube-apiserver keeps of a PodTemplate or NetworkPolicy we create: ours, its metadata and its defaults. */
+  /**
+   * What kube-apiserver keeps of a PodTemplate or NetworkPolicy we create: ours, its metadata and
+   * its defaults.
+   */
   private static JsonNode asStoredByTheApiServer(HasMetadata object) {
     ObjectNode stored = JSON.convertValue(object, ObjectNode.class);
     ObjectNode metadata = (ObjectNode) stored.get("metadata");
-    metadata.put("uid", "uid-object").put("resourceVersion", "7").put("creationTimestamp", "2026-01-01T00:00:00Z");
+    metadata
+        .put("uid", "uid-object")
+        .put("resourceVersion", "7")
+        .put("creationTimestamp", "2026-01-01T00:00:00Z");
     JsonNode pod = stored.path("template").path("spec");
     if (pod instanceof ObjectNode spec) {
-      spec.put("dnsPolicy", "ClusterFirst").put("schedulerName", "default-scheduler").put("terminationGracePeriodSeconds", 30);
+      spec.put("dnsPolicy", "ClusterFirst")
+          .put("schedulerName", "default-scheduler")
+          .put("terminationGracePeriodSeconds", 30);
       ((ObjectNode) stored.get("template").get("metadata")).putNull("creationTimestamp");
       for (JsonNode container : spec.path("containers")) {
-        ((ObjectNode) container).put("terminationMessagePath", "/dev/termination-log").put("terminationMessagePolicy", "File")
+        ((ObjectNode) container)
+            .put("terminationMessagePath", "/dev/termination-log")
+            .put("terminationMessagePolicy", "File")
             .put("imagePullPolicy", "IfNotPresent");
       }
     }
@@ -249,7 +323,10 @@ public class HostileInputTest {
     if (!patch.isObject()) {
       return patch;
     }
-    ObjectNode result = target != null && target.isObject() ? (ObjectNode) target : JsonNodeFactory.instance.objectNode();
+    ObjectNode result =
+        target != null && target.isObject()
+            ? (ObjectNode) target
+            : JsonNodeFactory.instance.objectNode();
     for (Iterator<Map.Entry<String, JsonNode>> fields = patch.fields(); fields.hasNext(); ) {
       Map.Entry<String, JsonNode> field = fields.next();
       if (field.getValue().isNull()) {
@@ -261,18 +338,21 @@ public class HostileInputTest {
     return result;
   }
 
-  // ---- running a command -----------------------------------------------------------------------------------
+  // ---- running a command
+  // -----------------------------------------------------------------------------------
 
   record Run(int exitCode, String out, String err) {}
 
   static Run run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
+    int code =
+        Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
     Run run = new Run(code, out.toString(), err.toString());
     String printed = run.out() + run.err();
     assertThat(printed).as("what %s printed", String.join(" ", args)).doesNotContain("Exception");
-    assertThat(STACK_FRAME.matcher(printed).find()).as("a stack frame in what %s printed:%n%s", String.join(" ", args), printed)
+    assertThat(STACK_FRAME.matcher(printed).find())
+        .as("a stack frame in what %s printed:%n%s", String.join(" ", args), printed)
         .isFalse();
     return run;
   }

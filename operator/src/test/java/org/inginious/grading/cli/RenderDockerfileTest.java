@@ -18,31 +18,58 @@ class RenderDockerfileTest {
 
   @Test
   void rendersTheBuildObjectsOfTheDockerfileExamples() {
-    CommandLineTest.Run run = CommandLineTest.run("render", "-f", EXAMPLES.resolve("dockerfile-php.yaml").toString(),
-        EXAMPLES.resolve("prebuilt-default.yaml").toString(), EXAMPLES.resolve("dockerfile-python3-ai-cuda.yaml").toString());
+    CommandLineTest.Run run =
+        CommandLineTest.run(
+            "render",
+            "-f",
+            EXAMPLES.resolve("dockerfile-php.yaml").toString(),
+            EXAMPLES.resolve("prebuilt-default.yaml").toString(),
+            EXAMPLES.resolve("dockerfile-python3-ai-cuda.yaml").toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
-    List<HasMetadata> objects = java.util.Arrays.stream(run.out().split("(?m)^---$"))
-        .filter(doc -> !doc.isBlank())
-        .map(doc -> (HasMetadata) Serialization.unmarshal(doc))
-        .collect(Collectors.toList());
+    List<HasMetadata> objects =
+        java.util.Arrays.stream(run.out().split("(?m)^---$"))
+            .filter(doc -> !doc.isBlank())
+            .map(doc -> (HasMetadata) Serialization.unmarshal(doc))
+            .collect(Collectors.toList());
     List<Job> jobs = objects.stream().filter(Job.class::isInstance).map(Job.class::cast).toList();
-    assertThat(jobs).extracting(j -> j.getMetadata().getName())
-        .satisfiesExactlyInAnyOrder(n -> assertThat(n).matches("php-build-[0-9a-f]{8}"),
+    assertThat(jobs)
+        .extracting(j -> j.getMetadata().getName())
+        .satisfiesExactlyInAnyOrder(
+            n -> assertThat(n).matches("php-build-[0-9a-f]{8}"),
             n -> assertThat(n).matches("python3-torch-cuda-build-[0-9a-f]{8}"));
-    Job php = jobs.stream().filter(j -> j.getMetadata().getName().startsWith("php-")).findFirst().orElseThrow();
+    Job php =
+        jobs.stream()
+            .filter(j -> j.getMetadata().getName().startsWith("php-"))
+            .findFirst()
+            .orElseThrow();
     var container = php.getSpec().getTemplate().getSpec().getContainers().get(0);
     assertThat(container.getImage()).isEqualTo(BuildsConfig.DEFAULT_KANIKO_IMAGE);
     assertThat(container.getArgs())
-        .contains("--build-arg=BASE_IMAGE=ghcr.io/inginious/env-default@<digest of default>",
-            "--build-arg=PHP_VERSION=8.2", "--label=org.inginious.grading.name=php", "--reproducible");
-    assertThat(php.getMetadata().getAnnotations().get(Renderer.NOTE_ANNOTATION)).contains("BASE_IMAGE");
-    ConfigMap context = objects.stream().filter(ConfigMap.class::isInstance).map(ConfigMap.class::cast)
-        .filter(c -> c.getMetadata().getName().equals(php.getMetadata().getName())).findFirst().orElseThrow();
+        .contains(
+            "--build-arg=BASE_IMAGE=ghcr.io/inginious/env-default@<digest of default>",
+            "--build-arg=PHP_VERSION=8.2",
+            "--label=org.inginious.grading.name=php",
+            "--reproducible");
+    assertThat(php.getMetadata().getAnnotations().get(Renderer.NOTE_ANNOTATION))
+        .contains("BASE_IMAGE");
+    ConfigMap context =
+        objects.stream()
+            .filter(ConfigMap.class::isInstance)
+            .map(ConfigMap.class::cast)
+            .filter(c -> c.getMetadata().getName().equals(php.getMetadata().getName()))
+            .findFirst()
+            .orElseThrow();
     assertThat(context.getData()).containsKeys("Dockerfile", "php.ini");
 
-    Job cuda = jobs.stream().filter(j -> j.getMetadata().getName().startsWith("python3-torch-cuda-")).findFirst().orElseThrow();
+    Job cuda =
+        jobs.stream()
+            .filter(j -> j.getMetadata().getName().startsWith("python3-torch-cuda-"))
+            .findFirst()
+            .orElseThrow();
     assertThat(cuda.getSpec().getActiveDeadlineSeconds()).isEqualTo(90 * 60L);
     assertThat(cuda.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
-        .contains("--label=org.inginious.grading.need_gpu=1", "--build-arg=BASE_IMAGE=ghcr.io/inginious/env-python3:latest");
+        .contains(
+            "--label=org.inginious.grading.need_gpu=1",
+            "--build-arg=BASE_IMAGE=ghcr.io/inginious/env-python3:latest");
   }
 }

@@ -17,7 +17,8 @@ class OperatorConfigTest {
   void defaultsMatchTheDesign() {
     OperatorConfig config = OperatorConfig.defaults();
     assertThat(config.defaultRuntimeValue()).isEqualTo(Runtime.RUNC);
-    assertThat(config.runtime(Runtime.RUNC)).isEqualTo(new RuntimeConfig("runc", "runc", true, Map.of()));
+    assertThat(config.runtime(Runtime.RUNC))
+        .isEqualTo(new RuntimeConfig("runc", "runc", true, Map.of()));
     assertThat(config.runtime(Runtime.CRUN).isManaged()).isTrue();
     assertThat(config.runtime(Runtime.KATA).runtimeClassName()).isEqualTo("kata-qemu");
     assertThat(config.runtime(Runtime.KATA).isManaged()).isFalse();
@@ -27,23 +28,32 @@ class OperatorConfigTest {
     assertThat(config.builds().successfulHistory()).isEqualTo(3);
     assertThat(config.grading().userNamespaces()).isTrue();
     assertThat(config.prePull().isEnabled()).isTrue();
-    assertThat(config.prePull().pauseImage()).isEqualTo(PrePullConfig.DEFAULT_PAUSE_IMAGE).contains("@sha256:");
-    assertThat(config.prePull().helperImage()).isEqualTo(PrePullConfig.DEFAULT_HELPER_IMAGE).contains("@sha256:");
+    assertThat(config.prePull().pauseImage())
+        .isEqualTo(PrePullConfig.DEFAULT_PAUSE_IMAGE)
+        .contains("@sha256:");
+    assertThat(config.prePull().helperImage())
+        .isEqualTo(PrePullConfig.DEFAULT_HELPER_IMAGE)
+        .contains("@sha256:");
   }
 
   @Test
   void prePullCanBeTurnedOffAndItsImagesReplacedOneByOne() {
     OperatorConfig off = OperatorConfig.parse("prePull: {enabled: false}", "config.yaml");
-    assertThat(off.prePull()).isEqualTo(new PrePullConfig(false, PrePullConfig.DEFAULT_PAUSE_IMAGE,
-        PrePullConfig.DEFAULT_HELPER_IMAGE));
+    assertThat(off.prePull())
+        .isEqualTo(
+            new PrePullConfig(
+                false, PrePullConfig.DEFAULT_PAUSE_IMAGE, PrePullConfig.DEFAULT_HELPER_IMAGE));
     assertThat(off.prePull().isEnabled()).isFalse();
 
-    OperatorConfig mirrored = OperatorConfig.parse("prePull: {helperImage: 'mirror.example.edu/busybox:1.37.0-musl'}",
-        "config.yaml");
-    assertThat(mirrored.prePull().helperImage()).isEqualTo("mirror.example.edu/busybox:1.37.0-musl");
+    OperatorConfig mirrored =
+        OperatorConfig.parse(
+            "prePull: {helperImage: 'mirror.example.edu/busybox:1.37.0-musl'}", "config.yaml");
+    assertThat(mirrored.prePull().helperImage())
+        .isEqualTo("mirror.example.edu/busybox:1.37.0-musl");
     assertThat(mirrored.prePull().pauseImage()).isEqualTo(PrePullConfig.DEFAULT_PAUSE_IMAGE);
     assertThat(mirrored.prePull().isEnabled()).isTrue();
-    assertThat(OperatorConfig.parse("prePull: {}", "config.yaml").prePull()).isEqualTo(PrePullConfig.defaults());
+    assertThat(OperatorConfig.parse("prePull: {}", "config.yaml").prePull())
+        .isEqualTo(PrePullConfig.defaults());
   }
 
   @Test
@@ -51,18 +61,22 @@ class OperatorConfigTest {
     OperatorConfig config = OperatorConfig.parse("grading: {userNamespaces: false}", "config.yaml");
     assertThat(config.grading().userNamespaces()).isFalse();
     assertThat(config.runtimes()).isEqualTo(OperatorConfig.defaults().runtimes());
-    assertThat(OperatorConfig.parse("grading: {}", "config.yaml").grading().userNamespaces()).isTrue();
+    assertThat(OperatorConfig.parse("grading: {}", "config.yaml").grading().userNamespaces())
+        .isTrue();
   }
 
   @Test
   void aPartialFileIsMergedOverTheDefaults() {
-    OperatorConfig config = OperatorConfig.parse("""
+    OperatorConfig config =
+        OperatorConfig.parse(
+            """
         defaultRuntime: crun
         runtimes:
           kata: {runtimeClassName: kata-clh}
         builds:
           jib: {maxConcurrent: 4}
-        """, "config.yaml");
+        """,
+            "config.yaml");
     assertThat(config.defaultRuntimeValue()).isEqualTo(Runtime.CRUN);
     assertThat(config.runtime(Runtime.KATA).runtimeClassName()).isEqualTo("kata-clh");
     assertThat(config.runtime(Runtime.KATA).isManaged()).isFalse();
@@ -77,7 +91,10 @@ class OperatorConfigTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       unknown top-level key   | defaultRuntme: crun                                  | unknown key 'defaultRuntme'
       unknown runtime         | 'runtimes: {gvisor: {runtimeClassName: gvisor}}'     | runtimes.gvisor
       unknown runtime field   | 'runtimes: {runc: {handlr: runc}}'                    | runtimes.runc.handlr

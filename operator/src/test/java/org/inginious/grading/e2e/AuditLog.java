@@ -18,24 +18,50 @@ import java.util.Set;
  */
 public final class AuditLog {
   private static final ObjectMapper JSON = new ObjectMapper();
-  public static final Set<String> WRITE_VERBS = Set.of("create", "update", "patch", "delete", "deletecollection");
+  public static final Set<String> WRITE_VERBS =
+      Set.of("create", "update", "patch", "delete", "deletecollection");
 
   /** One request as RBAC sees it, with its answer. */
-  public record Request(String auditId, String verb, String group, String resource, String subresource, String namespace,
-      String name, int code, String user, String timestamp, String userAgent) {
+  public record Request(
+      String auditId,
+      String verb,
+      String group,
+      String resource,
+      String subresource,
+      String namespace,
+      String name,
+      int code,
+      String user,
+      String timestamp,
+      String userAgent) {
     /** {@code verb group/resource[/subresource]}, the core group written as "core". */
     public String permission() {
-      return verb + " " + (group.isEmpty() ? "core" : group) + "/" + resource + (subresource.isEmpty() ? "" : "/" + subresource);
+      return verb
+          + " "
+          + (group.isEmpty() ? "core" : group)
+          + "/"
+          + resource
+          + (subresource.isEmpty() ? "" : "/" + subresource);
     }
 
-    /** Changes stored state: reviews (SelfSubjectRulesReview, TokenReview) are created but never stored. */
+    /**
+     * Changes stored state: reviews (SelfSubjectRulesReview, TokenReview) are created but never
+     * stored.
+     */
     public boolean isWrite() {
       return WRITE_VERBS.contains(verb) && !resource.endsWith("reviews");
     }
 
     @Override
     public String toString() {
-      return permission() + " " + (namespace.isEmpty() ? "" : namespace + "/") + name + " -> " + code + " at " + timestamp;
+      return permission()
+          + " "
+          + (namespace.isEmpty() ? "" : namespace + "/")
+          + name
+          + " -> "
+          + code
+          + " at "
+          + timestamp;
     }
   }
 
@@ -63,8 +89,12 @@ public final class AuditLog {
     Map<String, Request> byId = new LinkedHashMap<>();
     try {
       byte[] bytes = Files.readAllBytes(file);
-      String text = new String(bytes, (int) Math.min(mark, bytes.length), (int) Math.max(0, bytes.length - mark),
-          java.nio.charset.StandardCharsets.UTF_8);
+      String text =
+          new String(
+              bytes,
+              (int) Math.min(mark, bytes.length),
+              (int) Math.max(0, bytes.length - mark),
+              java.nio.charset.StandardCharsets.UTF_8);
       for (String line : text.split("\n")) {
         if (line.isBlank()) {
           continue;
@@ -74,11 +104,19 @@ public final class AuditLog {
           continue;
         }
         JsonNode ref = event.path("objectRef");
-        Request request = new Request(event.path("auditID").asText(), event.path("verb").asText(),
-            ref.path("apiGroup").asText(""), ref.path("resource").asText(""), ref.path("subresource").asText(""),
-            ref.path("namespace").asText(""), ref.path("name").asText(""), event.path("responseStatus").path("code").asInt(),
-            event.path("user").path("username").asText(), event.path("stageTimestamp").asText(),
-            event.path("userAgent").asText());
+        Request request =
+            new Request(
+                event.path("auditID").asText(),
+                event.path("verb").asText(),
+                ref.path("apiGroup").asText(""),
+                ref.path("resource").asText(""),
+                ref.path("subresource").asText(""),
+                ref.path("namespace").asText(""),
+                ref.path("name").asText(""),
+                event.path("responseStatus").path("code").asInt(),
+                event.path("user").path("username").asText(),
+                event.path("stageTimestamp").asText(),
+                event.path("userAgent").asText());
         // ResponseComplete replaces ResponseStarted of the same request
         byId.put(request.auditId(), request);
       }

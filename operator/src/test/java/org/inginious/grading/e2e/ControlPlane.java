@@ -17,16 +17,18 @@ import org.inginious.grading.cli.LocalControlPlane;
 /**
  * The end-to-end tier's cluster: {@link LocalControlPlane} with everything on (audit log of the
  * operator's requests, kube-scheduler, kwok as the only kubelet with {@code e2e/kwok/stages.yaml}),
- * built by {@code e2e/control-plane/build.sh} if needed, started once per test JVM
- * ({@link #shared()}) and stopped when it exits. Logs, the audit log and kubeconfigs stay under
- * {@code operator/target/e2e/<run>/}.
+ * built by {@code e2e/control-plane/build.sh} if needed, started once per test JVM ({@link
+ * #shared()}) and stopped when it exits. Logs, the audit log and kubeconfigs stay under {@code
+ * operator/target/e2e/<run>/}.
  */
 public final class ControlPlane {
   /** The operator's ServiceAccount (chart defaults): the one user the audit log records. */
   public static final String OPERATOR_NAMESPACE = "grading-system";
+
   public static final String OPERATOR_SERVICE_ACCOUNT = "grading-environment-operator";
   public static final String OPERATOR_USER =
       "system:serviceaccount:" + OPERATOR_NAMESPACE + ":" + OPERATOR_SERVICE_ACCOUNT;
+
   /** Nodes kwok manages carry this label. */
   public static final String KWOK_NODE_LABEL = "e2e.grading.inginious.org/kwok";
 
@@ -44,7 +46,10 @@ public final class ControlPlane {
     return shared;
   }
 
-  /** Surefire/failsafe set project.root; a program run from the project root (exec:java) finds it itself. */
+  /**
+   * Surefire/failsafe set project.root; a program run from the project root (exec:java) finds it
+   * itself.
+   */
   static Path defaultProjectRoot() {
     String fallback = Files.isRegularFile(Path.of("operator", "pom.xml")) ? "." : "..";
     return Path.of(System.getProperty("project.root", fallback)).toAbsolutePath().normalize();
@@ -54,7 +59,12 @@ public final class ControlPlane {
     this.projectRoot = projectRoot;
     String run = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     Path dir = projectRoot.resolve("operator/target/e2e/" + run);
-    this.plane = LocalControlPlane.start(new LocalControlPlane.Options(buildBinaries(projectRoot, dir), dir, """
+    this.plane =
+        LocalControlPlane.start(
+            new LocalControlPlane.Options(
+                buildBinaries(projectRoot, dir),
+                dir,
+                """
         apiVersion: audit.k8s.io/v1
         kind: Policy
         omitStages: [RequestReceived]
@@ -62,18 +72,27 @@ public final class ControlPlane {
         - level: Metadata
           users: ["%s"]
         - level: None
-        """.formatted(OPERATOR_USER), true, projectRoot.resolve("e2e/kwok/stages.yaml"), KWOK_NODE_LABEL));
+        """
+                    .formatted(OPERATOR_USER),
+                true,
+                projectRoot.resolve("e2e/kwok/stages.yaml"),
+                KWOK_NODE_LABEL));
   }
 
-  /** Runs the build script (nothing to do when the binaries are cached) and returns its binary folder. */
+  /**
+   * Runs the build script (nothing to do when the binaries are cached) and returns its binary
+   * folder.
+   */
   private static Path buildBinaries(Path projectRoot, Path dir) {
     Path script = projectRoot.resolve("e2e/control-plane/build.sh");
     try {
       Files.createDirectories(dir);
       Path log = dir.resolve("build.log");
-      ProcessOutput build = run(new ProcessBuilder("bash", script.toString()).redirectError(log.toFile()));
+      ProcessOutput build =
+          run(new ProcessBuilder("bash", script.toString()).redirectError(log.toFile()));
       if (build.exitCode() != 0) {
-        throw new IllegalStateException("building the control plane failed (" + script + "):\n" + Files.readString(log));
+        throw new IllegalStateException(
+            "building the control plane failed (" + script + "):\n" + Files.readString(log));
       }
       String out = build.output().strip();
       return Path.of(out.substring(out.lastIndexOf('\n') + 1));
@@ -111,8 +130,11 @@ public final class ControlPlane {
 
   /** Runs the control plane's kubectl as the admin. */
   public ProcessOutput kubectl(String... args) {
-    List<String> command = new ArrayList<>(List.of(plane.bin().resolve("kubectl").toString(),
-        "--kubeconfig=" + plane.adminKubeconfig()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                plane.bin().resolve("kubectl").toString(),
+                "--kubeconfig=" + plane.adminKubeconfig()));
     command.addAll(List.of(args));
     return run(new ProcessBuilder(command).redirectErrorStream(true));
   }

@@ -43,7 +43,11 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EnvironmentsIT {
   static final String NS = "e2e-environments";
-  /** How long "idle" is watched: 2 minutes, as the issue asks (-De2e.idleSeconds=N to shorten locally). */
+
+  /**
+   * How long "idle" is watched: 2 minutes, as the issue asks (-De2e.idleSeconds=N to shorten
+   * locally).
+   */
   static final Duration IDLE = Duration.ofSeconds(Long.getLong("e2e.idleSeconds", 120));
 
   static ClassFixture fixture;
@@ -61,8 +65,15 @@ class EnvironmentsIT {
     registry = fixture.registry;
     // left by an earlier install with another handler: the leader must replace it
     admin.resources(RuntimeClass.class).withName("crun").delete();
-    admin.resource(new RuntimeClassBuilder().withNewMetadata().withName("crun").endMetadata().withHandler("crun-old")
-        .build()).create();
+    admin
+        .resource(
+            new RuntimeClassBuilder()
+                .withNewMetadata()
+                .withName("crun")
+                .endMetadata()
+                .withHandler("crun-old")
+                .build())
+        .create();
     operator = fixture.startOperator("environments-0");
   }
 
@@ -74,9 +85,16 @@ class EnvironmentsIT {
   @Test
   @Order(1)
   void prebuiltLayersAndDockerfileEnvironmentsBecomeReady() {
-    String digest = TestImages.push(registry.host(), "inginious/env-default", "v1",
-        Map.of("org.inginious.grading.name", "default"));
-    Scenarios.apply(admin, NS, """
+    String digest =
+        TestImages.push(
+            registry.host(),
+            "inginious/env-default",
+            "v1",
+            Map.of("org.inginious.grading.name", "default"));
+    Scenarios.apply(
+        admin,
+        NS,
+        """
         apiVersion: grading.inginious.org/v1alpha1
         kind: GradingEnvironment
         metadata: {name: default}
@@ -114,34 +132,52 @@ class EnvironmentsIT {
                 FROM ${BASE_IMAGE}
                 RUN dnf install -y php-cli
           grading: {network: allowed}
-        """.formatted(registry.host()));
+        """
+            .formatted(registry.host()));
 
     GradingEnvironment prebuilt = Scenarios.awaitReady(admin, NS, "default");
-    assertThat(prebuilt.getStatus().image).isEqualTo(registry.host() + "/inginious/env-default@" + digest);
+    assertThat(prebuilt.getStatus().image)
+        .isEqualTo(registry.host() + "/inginious/env-default@" + digest);
 
     GradingEnvironment layers = Scenarios.awaitReady(admin, NS, "course");
-    assertThat(layers.getStatus().image).startsWith(registry.host() + "/inginious/env-course@sha256:");
-    String layersDigest = layers.getStatus().image.substring(layers.getStatus().image.indexOf('@') + 1);
+    assertThat(layers.getStatus().image)
+        .startsWith(registry.host() + "/inginious/env-course@sha256:");
+    String layersDigest =
+        layers.getStatus().image.substring(layers.getStatus().image.indexOf('@') + 1);
     assertThat(TestImages.manifestMediaType(registry.host(), "inginious/env-course", layersDigest))
-        .as("the layers image is in the registry").isNotBlank();
+        .as("the layers image is in the registry")
+        .isNotBlank();
 
     GradingEnvironment dockerfile = Scenarios.awaitReady(admin, NS, "php");
-    Job job = admin.batch().v1().jobs().inNamespace(NS).withName(dockerfile.getStatus().build.name).get();
-    assertThat(job.getStatus().getSucceeded()).as("the Job controller saw the pod succeed").isEqualTo(1);
-    String destination = job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs().stream()
-        .filter(a -> a.startsWith("--destination=")).findFirst().orElseThrow().substring("--destination=".length());
-    assertThat(dockerfile.getStatus().image).as("the digest of the executor's termination message")
+    Job job =
+        admin.batch().v1().jobs().inNamespace(NS).withName(dockerfile.getStatus().build.name).get();
+    assertThat(job.getStatus().getSucceeded())
+        .as("the Job controller saw the pod succeed")
+        .isEqualTo(1);
+    String destination =
+        job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs().stream()
+            .filter(a -> a.startsWith("--destination="))
+            .findFirst()
+            .orElseThrow()
+            .substring("--destination=".length());
+    assertThat(dockerfile.getStatus().image)
+        .as("the digest of the executor's termination message")
         .isEqualTo(registry.host() + "/inginious/env-php@sha256:" + sha256(destination));
     assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
         .contains("--build-arg=BASE_IMAGE=" + prebuilt.getStatus().image);
 
-    PodTemplate template = admin.resources(PodTemplate.class).inNamespace(NS).withName("course-grading").get();
+    PodTemplate template =
+        admin.resources(PodTemplate.class).inNamespace(NS).withName("course-grading").get();
     assertThat(template.getTemplate().getSpec().getContainers().get(0).getResources().getLimits())
-        .containsEntry("cpu", new Quantity("1")).containsEntry("memory", new Quantity("512Mi"));
-    assertThat(admin.resources(NetworkPolicy.class).inNamespace(NS).withName("course-grading").get())
-        .as("network none: the environment's own deny-all policy").isNotNull();
+        .containsEntry("cpu", new Quantity("1"))
+        .containsEntry("memory", new Quantity("512Mi"));
+    assertThat(
+            admin.resources(NetworkPolicy.class).inNamespace(NS).withName("course-grading").get())
+        .as("network none: the environment's own deny-all policy")
+        .isNotNull();
     assertThat(admin.resources(NetworkPolicy.class).inNamespace(NS).withName("php-grading").get())
-        .as("network allowed: no policy").isNull();
+        .as("network allowed: no policy")
+        .isNull();
   }
 
   @Test
@@ -150,26 +186,42 @@ class EnvironmentsIT {
     String table = installation.cluster().kubectl("get", "genv", "-n", NS).output();
     List<String> lines = table.strip().lines().toList();
     assertThat(lines.get(0)).contains("ENVIRONMENT", "RUNTIME", "PHASE", "IMAGE", "AGE");
-    Map<String, String> rows = lines.stream().skip(1)
-        .collect(Collectors.toMap(line -> line.split("\\s+")[0], line -> line));
+    Map<String, String> rows =
+        lines.stream()
+            .skip(1)
+            .collect(Collectors.toMap(line -> line.split("\\s+")[0], line -> line));
     assertThat(rows.keySet()).contains("default", "course", "php");
     rows.forEach((name, row) -> assertThat(row).as(table).contains("Ready", "runc", "@sha256:"));
     assertThat(installation.cluster().kubectl("describe", "genv", "-n", NS, "php").output())
         .contains("Conditions:", "Ready");
   }
 
-  /** The Kaniko build of php, as `kubectl describe` lists its Events: started, then succeeded with digest and duration. */
+  /**
+   * The Kaniko build of php, as `kubectl describe` lists its Events: started, then succeeded with
+   * digest and duration.
+   */
   @Test
   @Order(2)
   void describeShowsTheBuildsStartAndEnd() {
     GradingEnvironment php = Scenarios.environment(admin, NS, "php");
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      String described = installation.cluster().kubectl("describe", "genv", "-n", NS, "php").output();
-      assertThat(described).contains("Events:");
-      assertThat(described).containsPattern("Normal\\s+BuildStarted\\s+.*build " + php.getStatus().build.name + " started");
-      assertThat(described).containsPattern("Normal\\s+BuildSucceeded\\s+.*built " + Pattern.quote(php.getStatus().image)
-          + " in \\d+ s");
-    });
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              String described =
+                  installation.cluster().kubectl("describe", "genv", "-n", NS, "php").output();
+              assertThat(described).contains("Events:");
+              assertThat(described)
+                  .containsPattern(
+                      "Normal\\s+BuildStarted\\s+.*build "
+                          + php.getStatus().build.name
+                          + " started");
+              assertThat(described)
+                  .containsPattern(
+                      "Normal\\s+BuildSucceeded\\s+.*built "
+                          + Pattern.quote(php.getStatus().image)
+                          + " in \\d+ s");
+            });
   }
 
   @Test
@@ -183,11 +235,16 @@ class EnvironmentsIT {
       ControlPlane.sleep(1000);
       assertThat(operator.isAlive()).isTrue();
     }
-    List<AuditLog.Request> writes = audit.requestsSince(mark).stream()
-        .filter(AuditLog.Request::isWrite)
-        .filter(r -> !r.resource().equals("leases")) // the leader renews its Lease: that is being alive
-        .toList();
-    System.out.printf("idle %d s: %d writes by the operator, Ready transitions %s -> %s%n",
+    List<AuditLog.Request> writes =
+        audit.requestsSince(mark).stream()
+            .filter(AuditLog.Request::isWrite)
+            .filter(
+                r ->
+                    !r.resource()
+                        .equals("leases")) // the leader renews its Lease: that is being alive
+            .toList();
+    System.out.printf(
+        "idle %d s: %d writes by the operator, Ready transitions %s -> %s%n",
         IDLE.toSeconds(), writes.size(), readySince, readyTransitions());
     assertThat(writes).as("writes by the operator while nothing changed").isEmpty();
     assertThat(readyTransitions()).as("Ready conditions' lastTransitionTime").isEqualTo(readySince);
@@ -196,49 +253,112 @@ class EnvironmentsIT {
     // quantities (cpu 1000m -> 1, memory 0.5Gi -> 512Mi) satisfy the desired PodTemplate
     long reconciled = operator.reconcilesSucceeded(NS);
     long beforeWake = audit.mark();
-    admin.configMaps().inNamespace(NS).withName("course-lib").edit(cm -> {
-      cm.getMetadata().setLabels(Map.of("touched", "by-test")); // content unchanged: same build hash
-      return cm;
-    });
-    await().atMost(Duration.ofSeconds(30)).until(() -> operator.reconcilesSucceeded(NS) > reconciled);
-    assertThat(audit.requestsSince(beforeWake).stream().filter(AuditLog.Request::isWrite)
-        .filter(r -> !r.resource().equals("leases")).toList())
-        .as("writes of a reconcile that found nothing changed").isEmpty();
+    admin
+        .configMaps()
+        .inNamespace(NS)
+        .withName("course-lib")
+        .edit(
+            cm -> {
+              cm.getMetadata()
+                  .setLabels(Map.of("touched", "by-test")); // content unchanged: same build hash
+              return cm;
+            });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> operator.reconcilesSucceeded(NS) > reconciled);
+    assertThat(
+            audit.requestsSince(beforeWake).stream()
+                .filter(AuditLog.Request::isWrite)
+                .filter(r -> !r.resource().equals("leases"))
+                .toList())
+        .as("writes of a reconcile that found nothing changed")
+        .isEmpty();
   }
 
   private Map<String, String> readyTransitions() {
     return admin.resources(GradingEnvironment.class).inNamespace(NS).list().getItems().stream()
-        .collect(Collectors.toMap(e -> e.getMetadata().getName(), e -> Scenarios.condition(e, "Ready")
-            .map(c -> c.getStatus() + "@" + c.getLastTransitionTime()).orElse("none")));
+        .collect(
+            Collectors.toMap(
+                e -> e.getMetadata().getName(),
+                e ->
+                    Scenarios.condition(e, "Ready")
+                        .map(c -> c.getStatus() + "@" + c.getLastTransitionTime())
+                        .orElse("none")));
   }
 
   @Test
   @Order(4)
   void handEditsOfOwnedObjectsAreUndone() {
-    PodTemplate template = admin.resources(PodTemplate.class).inNamespace(NS).withName("course-grading").get();
+    PodTemplate template =
+        admin.resources(PodTemplate.class).inNamespace(NS).withName("course-grading").get();
     String image = template.getTemplate().getSpec().getContainers().get(0).getImage();
-    admin.resources(PodTemplate.class).inNamespace(NS).withName("course-grading").edit(pt -> {
-      pt.getTemplate().getSpec().getContainers().get(0).setImage("registry.example.edu/attacker@sha256:" + "0".repeat(64));
-      pt.getTemplate().getSpec().setAutomountServiceAccountToken(true);
-      pt.getTemplate().getSpec().setServiceAccountName("default");
-      return pt;
-    });
-    admin.resources(NetworkPolicy.class).inNamespace(NS).withName("course-grading").edit(np -> {
-      np.getSpec().setPolicyTypes(List.of("Ingress"));
-      return np;
-    });
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      PodTemplate restored = admin.resources(PodTemplate.class).inNamespace(NS).withName("course-grading").get();
-      assertThat(restored.getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo(image);
-      assertThat(restored.getTemplate().getSpec().getAutomountServiceAccountToken()).isFalse();
-      assertThat(restored.getTemplate().getSpec().getServiceAccountName()).as("a field added by hand is removed").isNull();
-      assertThat(admin.resources(NetworkPolicy.class).inNamespace(NS).withName("course-grading").get()
-          .getSpec().getPolicyTypes()).containsExactlyInAnyOrder("Ingress", "Egress");
-    });
+    admin
+        .resources(PodTemplate.class)
+        .inNamespace(NS)
+        .withName("course-grading")
+        .edit(
+            pt -> {
+              pt.getTemplate()
+                  .getSpec()
+                  .getContainers()
+                  .get(0)
+                  .setImage("registry.example.edu/attacker@sha256:" + "0".repeat(64));
+              pt.getTemplate().getSpec().setAutomountServiceAccountToken(true);
+              pt.getTemplate().getSpec().setServiceAccountName("default");
+              return pt;
+            });
+    admin
+        .resources(NetworkPolicy.class)
+        .inNamespace(NS)
+        .withName("course-grading")
+        .edit(
+            np -> {
+              np.getSpec().setPolicyTypes(List.of("Ingress"));
+              return np;
+            });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              PodTemplate restored =
+                  admin
+                      .resources(PodTemplate.class)
+                      .inNamespace(NS)
+                      .withName("course-grading")
+                      .get();
+              assertThat(restored.getTemplate().getSpec().getContainers().get(0).getImage())
+                  .isEqualTo(image);
+              assertThat(restored.getTemplate().getSpec().getAutomountServiceAccountToken())
+                  .isFalse();
+              assertThat(restored.getTemplate().getSpec().getServiceAccountName())
+                  .as("a field added by hand is removed")
+                  .isNull();
+              assertThat(
+                      admin
+                          .resources(NetworkPolicy.class)
+                          .inNamespace(NS)
+                          .withName("course-grading")
+                          .get()
+                          .getSpec()
+                          .getPolicyTypes())
+                  .containsExactlyInAnyOrder("Ingress", "Egress");
+            });
     admin.resources(NetworkPolicy.class).inNamespace(NS).withName("course-grading").delete();
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-        assertThat(admin.resources(NetworkPolicy.class).inNamespace(NS).withName("course-grading").get()).isNotNull());
-    assertThat(Scenarios.condition(Scenarios.environment(admin, NS, "course"), "Ready").orElseThrow().getStatus())
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        admin
+                            .resources(NetworkPolicy.class)
+                            .inNamespace(NS)
+                            .withName("course-grading")
+                            .get())
+                    .isNotNull());
+    assertThat(
+            Scenarios.condition(Scenarios.environment(admin, NS, "course"), "Ready")
+                .orElseThrow()
+                .getStatus())
         .isEqualTo("True");
   }
 
@@ -246,29 +366,52 @@ class EnvironmentsIT {
   @Order(4)
   void managedRuntimeClassesAreRestoredWhenEditedOrDeleted() {
     // a managed class edited by hand is corrected, one deleted by hand comes back
-    admin.resources(RuntimeClass.class).withName("runc").edit(rc -> {
-      rc.setScheduling(new SchedulingBuilder().withNodeSelector(Map.of("edited", "by-hand")).build());
-      return rc;
-    });
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-        assertThat(admin.resources(RuntimeClass.class).withName("runc").get().getScheduling()).isNull());
-    String deletedUid = admin.resources(RuntimeClass.class).withName("runc").get().getMetadata().getUid();
+    admin
+        .resources(RuntimeClass.class)
+        .withName("runc")
+        .edit(
+            rc -> {
+              rc.setScheduling(
+                  new SchedulingBuilder().withNodeSelector(Map.of("edited", "by-hand")).build());
+              return rc;
+            });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        admin.resources(RuntimeClass.class).withName("runc").get().getScheduling())
+                    .isNull());
+    String deletedUid =
+        admin.resources(RuntimeClass.class).withName("runc").get().getMetadata().getUid();
     admin.resources(RuntimeClass.class).withName("runc").delete();
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      RuntimeClass recreated = admin.resources(RuntimeClass.class).withName("runc").get();
-      assertThat(recreated).isNotNull();
-      assertThat(recreated.getMetadata().getUid()).isNotEqualTo(deletedUid);
-    });
-    // the stale crun class of an earlier install (see start()) was replaced: the handler is immutable
-    assertThat(admin.resources(RuntimeClass.class).withName("crun").get().getHandler()).isEqualTo("crun");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              RuntimeClass recreated = admin.resources(RuntimeClass.class).withName("runc").get();
+              assertThat(recreated).isNotNull();
+              assertThat(recreated.getMetadata().getUid()).isNotEqualTo(deletedUid);
+            });
+    // the stale crun class of an earlier install (see start()) was replaced: the handler is
+    // immutable
+    assertThat(admin.resources(RuntimeClass.class).withName("crun").get().getHandler())
+        .isEqualTo("crun");
   }
 
   @Test
   @Order(4)
   void networkSettingAndPullSecretsAreFollowed() {
-    String digest = TestImages.push(registry.host(), "inginious/env-private", "v1",
-        Map.of("org.inginious.grading.name", "private"));
-    Scenarios.apply(admin, NS, """
+    String digest =
+        TestImages.push(
+            registry.host(),
+            "inginious/env-private",
+            "v1",
+            Map.of("org.inginious.grading.name", "private"));
+    Scenarios.apply(
+        admin,
+        NS,
+        """
         apiVersion: v1
         kind: Secret
         metadata: {name: regcred}
@@ -282,20 +425,45 @@ class EnvironmentsIT {
         spec:
           image: {insecure: true, pullSecretRef: {name: regcred}}
           build: {prebuilt: {image: "%1$s/inginious/env-private:v1"}}
-        """.formatted(registry.host()));
+        """
+            .formatted(registry.host()));
     assertThat(Scenarios.awaitReady(admin, NS, "private").getStatus().image).endsWith(digest);
-    assertThat(admin.resources(NetworkPolicy.class).inNamespace(NS).withName("private-grading").get()).isNotNull();
+    assertThat(
+            admin.resources(NetworkPolicy.class).inNamespace(NS).withName("private-grading").get())
+        .isNotNull();
 
-    admin.resources(GradingEnvironment.class).inNamespace(NS).withName("private").edit(e -> {
-      e.getSpec().grading = new GradingSpec();
-      e.getSpec().grading.network = Network.ALLOWED;
-      return e;
-    });
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      assertThat(admin.resources(NetworkPolicy.class).inNamespace(NS).withName("private-grading").get()).isNull();
-      assertThat(admin.resources(PodTemplate.class).inNamespace(NS).withName("private-grading").get()
-          .getTemplate().getMetadata().getLabels()).containsEntry("grading.inginious.org/network", "allowed");
-    });
+    admin
+        .resources(GradingEnvironment.class)
+        .inNamespace(NS)
+        .withName("private")
+        .edit(
+            e -> {
+              e.getSpec().grading = new GradingSpec();
+              e.getSpec().grading.network = Network.ALLOWED;
+              return e;
+            });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              assertThat(
+                      admin
+                          .resources(NetworkPolicy.class)
+                          .inNamespace(NS)
+                          .withName("private-grading")
+                          .get())
+                  .isNull();
+              assertThat(
+                      admin
+                          .resources(PodTemplate.class)
+                          .inNamespace(NS)
+                          .withName("private-grading")
+                          .get()
+                          .getTemplate()
+                          .getMetadata()
+                          .getLabels())
+                  .containsEntry("grading.inginious.org/network", "allowed");
+            });
     Scenarios.awaitReady(admin, NS, "private");
   }
 
@@ -310,26 +478,48 @@ class EnvironmentsIT {
     operator = fixture.startOperator("environments-1");
 
     GradingEnvironment slow = Scenarios.awaitReady(admin, NS, "slow");
-    assertThat(buildJobs("slow")).extracting(j -> j.getMetadata().getName()).containsExactly(slow.getStatus().build.name);
-    List<AuditLog.Request> creates = audit.requestsSince(mark).stream()
-        .filter(r -> r.verb().equals("create") && r.resource().equals("jobs")).toList();
-    assertThat(creates).as("Job creations").hasSize(1).allSatisfy(r -> assertThat(r.code()).isEqualTo(201));
+    assertThat(buildJobs("slow"))
+        .extracting(j -> j.getMetadata().getName())
+        .containsExactly(slow.getStatus().build.name);
+    List<AuditLog.Request> creates =
+        audit.requestsSince(mark).stream()
+            .filter(r -> r.verb().equals("create") && r.resource().equals("jobs"))
+            .toList();
+    assertThat(creates)
+        .as("Job creations")
+        .hasSize(1)
+        .allSatisfy(r -> assertThat(r.code()).isEqualTo(201));
   }
 
   @Test
   @Order(5)
   void aSpecChangeWhileABuildRunsReplacesTheBuild() {
-    String superseded = Scenarios.startHeldBuild(admin, NS, "changing", registry.host(), "120s").getMetadata().getName();
-    admin.resources(GradingEnvironment.class).inNamespace(NS).withName("changing").edit(e -> {
-      e.getSpec().build.dockerfile.buildArgs = Map.of("E2E_BUILD_DURATION", "1s");
-      return e;
-    });
+    String superseded =
+        Scenarios.startHeldBuild(admin, NS, "changing", registry.host(), "120s")
+            .getMetadata()
+            .getName();
+    admin
+        .resources(GradingEnvironment.class)
+        .inNamespace(NS)
+        .withName("changing")
+        .edit(
+            e -> {
+              e.getSpec().build.dockerfile.buildArgs = Map.of("E2E_BUILD_DURATION", "1s");
+              return e;
+            });
     GradingEnvironment changed = Scenarios.awaitReady(admin, NS, "changing");
     assertThat(changed.getStatus().build.name).isNotEqualTo(superseded);
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      assertThat(buildJobs("changing")).extracting(j -> j.getMetadata().getName()).containsExactly(changed.getStatus().build.name);
-      assertThat(admin.configMaps().inNamespace(NS).withName(superseded).get()).as("the superseded build's ConfigMap").isNull();
-    });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              assertThat(buildJobs("changing"))
+                  .extracting(j -> j.getMetadata().getName())
+                  .containsExactly(changed.getStatus().build.name);
+              assertThat(admin.configMaps().inNamespace(NS).withName(superseded).get())
+                  .as("the superseded build's ConfigMap")
+                  .isNull();
+            });
   }
 
   private List<Job> buildJobs(String environment) {
@@ -340,29 +530,73 @@ class EnvironmentsIT {
   @Order(6)
   void theGarbageCollectorRemovesWhatAnEnvironmentOwnedAlsoWhileTheOperatorIsStopped() {
     admin.resources(GradingEnvironment.class).inNamespace(NS).withName("course").delete();
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-      assertThat(admin.resources(PodTemplate.class).inNamespace(NS).withName("course-grading").get()).isNull();
-      assertThat(admin.resources(NetworkPolicy.class).inNamespace(NS).withName("course-grading").get()).isNull();
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              assertThat(
+                      admin
+                          .resources(PodTemplate.class)
+                          .inNamespace(NS)
+                          .withName("course-grading")
+                          .get())
+                  .isNull();
+              assertThat(
+                      admin
+                          .resources(NetworkPolicy.class)
+                          .inNamespace(NS)
+                          .withName("course-grading")
+                          .get())
+                  .isNull();
+            });
 
     operator.close();
     assertThat(buildJobs("php")).isNotEmpty();
-    assertThat(admin.configMaps().inNamespace(NS).withLabel("grading.inginious.org/build", "php").list().getItems())
+    assertThat(
+            admin
+                .configMaps()
+                .inNamespace(NS)
+                .withLabel("grading.inginious.org/build", "php")
+                .list()
+                .getItems())
         .isNotEmpty();
     admin.resources(GradingEnvironment.class).inNamespace(NS).withName("php").delete();
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-      assertThat(admin.resources(PodTemplate.class).inNamespace(NS).withName("php-grading").get()).isNull();
-      assertThat(buildJobs("php")).isEmpty();
-      List<ConfigMap> buildConfigMaps =
-          admin.configMaps().inNamespace(NS).withLabel("grading.inginious.org/build", "php").list().getItems();
-      assertThat(buildConfigMaps).isEmpty();
-      assertThat(admin.pods().inNamespace(NS).withLabel("grading.inginious.org/build", "php").list().getItems()).isEmpty();
-    });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              assertThat(
+                      admin
+                          .resources(PodTemplate.class)
+                          .inNamespace(NS)
+                          .withName("php-grading")
+                          .get())
+                  .isNull();
+              assertThat(buildJobs("php")).isEmpty();
+              List<ConfigMap> buildConfigMaps =
+                  admin
+                      .configMaps()
+                      .inNamespace(NS)
+                      .withLabel("grading.inginious.org/build", "php")
+                      .list()
+                      .getItems();
+              assertThat(buildConfigMaps).isEmpty();
+              assertThat(
+                      admin
+                          .pods()
+                          .inNamespace(NS)
+                          .withLabel("grading.inginious.org/build", "php")
+                          .list()
+                          .getItems())
+                  .isEmpty();
+            });
   }
 
   static String sha256(String text) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

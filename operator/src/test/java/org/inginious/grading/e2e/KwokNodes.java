@@ -31,7 +31,10 @@ public final class KwokNodes {
 
   private KwokNodes() {}
 
-  /** Creates the nodes and the installer-owned RuntimeClasses once, and waits until kwok made them Ready. */
+  /**
+   * Creates the nodes and the installer-owned RuntimeClasses once, and waits until kwok made them
+   * Ready.
+   */
   public static synchronized void ensure(KubernetesClient admin) {
     if (created) {
       return;
@@ -39,34 +42,79 @@ public final class KwokNodes {
     node(admin, PLAIN, Map.of(), Map.of());
     node(admin, CRUN, Map.of("grading.inginious.org/crun", "true"), Map.of());
     node(admin, KATA, Map.of(KATA_LABEL, "true"), Map.of());
-    node(admin, GPU, Map.of(GPU_PRESENT_LABEL, "true", "nvidia.com/gpu.product", "NVIDIA-A100-SXM4-40GB"),
+    node(
+        admin,
+        GPU,
+        Map.of(GPU_PRESENT_LABEL, "true", "nvidia.com/gpu.product", "NVIDIA-A100-SXM4-40GB"),
         Map.of("nvidia.com/gpu", "2"));
-    node(admin, MIG, Map.of(GPU_PRESENT_LABEL, "true", "nvidia.com/mig.strategy", "mixed"), Map.of(MIG_RESOURCE, "2"));
-    // kata-deploy: a class per hypervisor, scheduled onto the nodes it labelled, with the VM's overhead
-    runtimeClass(admin, new RuntimeClassBuilder().withNewMetadata().withName("kata-qemu").endMetadata()
-        .withHandler("kata-qemu")
-        .withNewOverhead().withPodFixed(Map.of("cpu", new Quantity("250m"), "memory", new Quantity("160Mi"))).endOverhead()
-        .withNewScheduling().withNodeSelector(Map.of(KATA_LABEL, "true")).endScheduling()
-        .build());
+    node(
+        admin,
+        MIG,
+        Map.of(GPU_PRESENT_LABEL, "true", "nvidia.com/mig.strategy", "mixed"),
+        Map.of(MIG_RESOURCE, "2"));
+    // kata-deploy: a class per hypervisor, scheduled onto the nodes it labelled, with the VM's
+    // overhead
+    runtimeClass(
+        admin,
+        new RuntimeClassBuilder()
+            .withNewMetadata()
+            .withName("kata-qemu")
+            .endMetadata()
+            .withHandler("kata-qemu")
+            .withNewOverhead()
+            .withPodFixed(Map.of("cpu", new Quantity("250m"), "memory", new Quantity("160Mi")))
+            .endOverhead()
+            .withNewScheduling()
+            .withNodeSelector(Map.of(KATA_LABEL, "true"))
+            .endScheduling()
+            .build());
     // the GPU operator's class, here scheduled onto the nodes its feature discovery labelled
-    runtimeClass(admin, new RuntimeClassBuilder().withNewMetadata().withName("nvidia").endMetadata()
-        .withHandler("nvidia")
-        .withNewScheduling().withNodeSelector(Map.of(GPU_PRESENT_LABEL, "true")).endScheduling()
-        .build());
+    runtimeClass(
+        admin,
+        new RuntimeClassBuilder()
+            .withNewMetadata()
+            .withName("nvidia")
+            .endMetadata()
+            .withHandler("nvidia")
+            .withNewScheduling()
+            .withNodeSelector(Map.of(GPU_PRESENT_LABEL, "true"))
+            .endScheduling()
+            .build());
     for (String name : new String[] {PLAIN, CRUN, KATA, GPU, MIG}) {
-      admin.nodes().withName(name).waitUntilCondition(n -> n != null && n.getStatus() != null
-          && n.getStatus().getConditions() != null && n.getStatus().getConditions().stream()
-              .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())), 60, TimeUnit.SECONDS);
+      admin
+          .nodes()
+          .withName(name)
+          .waitUntilCondition(
+              n ->
+                  n != null
+                      && n.getStatus() != null
+                      && n.getStatus().getConditions() != null
+                      && n.getStatus().getConditions().stream()
+                          .anyMatch(
+                              c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())),
+              60,
+              TimeUnit.SECONDS);
     }
     created = true;
   }
 
-  private static void node(KubernetesClient admin, String name, Map<String, String> labels, Map<String, String> extended) {
+  private static void node(
+      KubernetesClient admin,
+      String name,
+      Map<String, String> labels,
+      Map<String, String> extended) {
     node(admin, name, labels, extended, List.of());
   }
 
-  /** A node kwok manages (made Ready by its stages), with these labels, extended resources and taints. */
-  static void node(KubernetesClient admin, String name, Map<String, String> labels, Map<String, String> extended,
+  /**
+   * A node kwok manages (made Ready by its stages), with these labels, extended resources and
+   * taints.
+   */
+  static void node(
+      KubernetesClient admin,
+      String name,
+      Map<String, String> labels,
+      Map<String, String> extended,
       List<Taint> taints) {
     Map<String, Quantity> capacity = new LinkedHashMap<>();
     capacity.put("cpu", new Quantity("8"));
@@ -77,12 +125,22 @@ public final class KwokNodes {
     Map<String, String> all = new LinkedHashMap<>(ControlPlane.kwokLabels(labels));
     all.put("kubernetes.io/hostname", name);
     all.put("kubernetes.io/os", "linux");
-    Node node = new NodeBuilder()
-        .withNewMetadata().withName(name).withLabels(all)
-        .withAnnotations(Map.of("node.alpha.kubernetes.io/ttl", "0", "kwok.x-k8s.io/node", "fake")).endMetadata()
-        .withNewSpec().withTaints(taints.isEmpty() ? null : taints).endSpec()
-        .withNewStatus().withCapacity(capacity).withAllocatable(capacity).endStatus()
-        .build();
+    Node node =
+        new NodeBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withLabels(all)
+            .withAnnotations(
+                Map.of("node.alpha.kubernetes.io/ttl", "0", "kwok.x-k8s.io/node", "fake"))
+            .endMetadata()
+            .withNewSpec()
+            .withTaints(taints.isEmpty() ? null : taints)
+            .endSpec()
+            .withNewStatus()
+            .withCapacity(capacity)
+            .withAllocatable(capacity)
+            .endStatus()
+            .build();
     admin.resource(node).create();
   }
 

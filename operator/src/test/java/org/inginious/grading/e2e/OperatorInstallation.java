@@ -2,10 +2,10 @@ package org.inginious.grading.e2e;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
@@ -48,10 +48,14 @@ public final class OperatorInstallation {
   private OperatorInstallation(ControlPlane cluster) {
     this.cluster = cluster;
     KubernetesClient admin = cluster.admin();
-    try (InputStream crd = Files.newInputStream(
-        cluster.projectRoot().resolve("crds/gradingenvironments.grading.inginious.org-v1.yml"))) {
+    try (InputStream crd =
+        Files.newInputStream(
+            cluster
+                .projectRoot()
+                .resolve("crds/gradingenvironments.grading.inginious.org-v1.yml"))) {
       // the committed copy, as users apply it (CrdUpToDateTest keeps it equal to the generated one)
-      LocalControlPlane.install(admin, admin.apiextensions().v1().customResourceDefinitions().load(crd).item());
+      LocalControlPlane.install(
+          admin, admin.apiextensions().v1().customResourceDefinitions().load(crd).item());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -59,18 +63,31 @@ public final class OperatorInstallation {
     Path jibCache = cluster.dir().resolve("jib-cache");
     chart = ChartFixture.render(ChartFixture.values("builds.jib.cacheDir", jibCache.toString()));
     for (HasMetadata object : chart) {
-      if (object instanceof ServiceAccount || object instanceof ClusterRole || object instanceof ClusterRoleBinding
-          || object instanceof Role || object instanceof RoleBinding) {
+      if (object instanceof ServiceAccount
+          || object instanceof ClusterRole
+          || object instanceof ClusterRoleBinding
+          || object instanceof Role
+          || object instanceof RoleBinding) {
         admin.resource(object).create();
       }
     }
     try {
       config = cluster.dir().resolve("operator-config.yaml");
-      Files.writeString(config, ChartFixture.all(chart, ConfigMap.class).get(0).getData().get("config.yaml"));
-      String token = admin.serviceAccounts().inNamespace(ControlPlane.OPERATOR_NAMESPACE)
-          .withName(ControlPlane.OPERATOR_SERVICE_ACCOUNT)
-          .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(24 * 3600L).endSpec().build())
-          .getStatus().getToken();
+      Files.writeString(
+          config, ChartFixture.all(chart, ConfigMap.class).get(0).getData().get("config.yaml"));
+      String token =
+          admin
+              .serviceAccounts()
+              .inNamespace(ControlPlane.OPERATOR_NAMESPACE)
+              .withName(ControlPlane.OPERATOR_SERVICE_ACCOUNT)
+              .tokenRequest(
+                  new TokenRequestBuilder()
+                      .withNewSpec()
+                      .withExpirationSeconds(24 * 3600L)
+                      .endSpec()
+                      .build())
+              .getStatus()
+              .getToken();
       kubeconfig = cluster.dir().resolve("operator.kubeconfig");
       Files.writeString(kubeconfig, cluster.kubeconfig(token));
     } catch (IOException e) {
@@ -78,11 +95,23 @@ public final class OperatorInstallation {
     }
   }
 
-  /** Creates a namespace with these labels and waits for its default ServiceAccount (pods need it). */
+  /**
+   * Creates a namespace with these labels and waits for its default ServiceAccount (pods need it).
+   */
   public static void namespace(KubernetesClient admin, String name, Map<String, String> labels) {
-    admin.resource(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata().build())
+    admin
+        .resource(
+            new NamespaceBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withLabels(labels)
+                .endMetadata()
+                .build())
         .create();
-    admin.serviceAccounts().inNamespace(name).withName("default")
+    admin
+        .serviceAccounts()
+        .inNamespace(name)
+        .withName("default")
         .waitUntilCondition(sa -> sa != null, 60, TimeUnit.SECONDS);
   }
 
@@ -93,8 +122,19 @@ public final class OperatorInstallation {
 
   /** The JVM flags the chart's Deployment gives the operator. */
   private String javaToolOptions() {
-    return ChartFixture.all(chart, Deployment.class).get(0).getSpec().getTemplate().getSpec().getContainers().get(0)
-        .getEnv().stream().filter(e -> e.getName().equals("JAVA_TOOL_OPTIONS")).map(EnvVar::getValue).findFirst().orElse("");
+    return ChartFixture.all(chart, Deployment.class)
+        .get(0)
+        .getSpec()
+        .getTemplate()
+        .getSpec()
+        .getContainers()
+        .get(0)
+        .getEnv()
+        .stream()
+        .filter(e -> e.getName().equals("JAVA_TOOL_OPTIONS"))
+        .map(EnvVar::getValue)
+        .findFirst()
+        .orElse("");
   }
 
   /** The objects the chart renders with the values this installation uses. */

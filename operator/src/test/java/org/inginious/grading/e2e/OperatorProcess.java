@@ -32,23 +32,37 @@ public final class OperatorProcess implements AutoCloseable {
     this.log = log;
   }
 
-  /** @param javaToolOptions the chart's JVM flags (JAVA_TOOL_OPTIONS); the heap is capped at 256 MiB here */
-  static OperatorProcess start(ControlPlane cluster, String name, Path config, Path kubeconfig, String javaToolOptions) {
+  /**
+   * @param javaToolOptions the chart's JVM flags (JAVA_TOOL_OPTIONS); the heap is capped at 256 MiB
+   *     here
+   */
+  static OperatorProcess start(
+      ControlPlane cluster, String name, Path config, Path kubeconfig, String javaToolOptions) {
     Path jar = cluster.projectRoot().resolve("operator/target/grading-environment-operator.jar");
     if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException(jar + " is missing: the end-to-end tier runs after `package` (mvn verify)");
+      throw new IllegalStateException(
+          jar + " is missing: the end-to-end tier runs after `package` (mvn verify)");
     }
     int port = ControlPlane.freePort();
     Path log = cluster.dir().resolve("operator-" + name + ".log");
-    ProcessBuilder builder = new ProcessBuilder(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m",
-        // timestamps in its log, to see where time goes (Kubernetes adds its own in a pod)
-        "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
-        "-jar", jar.toString(),
-        "run", "--config", config.toString(), "--http-port", Integer.toString(port)))
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx256m",
+                    // timestamps in its log, to see where time goes (Kubernetes adds its own in a
+                    // pod)
+                    "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                    "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
+                    "-jar",
+                    jar.toString(),
+                    "run",
+                    "--config",
+                    config.toString(),
+                    "--http-port",
+                    Integer.toString(port)))
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().put("KUBECONFIG", kubeconfig.toString());
     builder.environment().put("JAVA_TOOL_OPTIONS", javaToolOptions);
     builder.environment().put(LeaderElection.ENV_ENABLED, "true");
@@ -68,37 +82,57 @@ public final class OperatorProcess implements AutoCloseable {
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("operator " + name + " exited with " + process.exitValue() + ":\n" + ControlPlane.tail(log));
+        throw new IllegalStateException(
+            "operator "
+                + name
+                + " exited with "
+                + process.exitValue()
+                + ":\n"
+                + ControlPlane.tail(log));
       }
       if (get("/readyz") == 200) {
         return;
       }
       ControlPlane.sleep(100);
     }
-    throw new IllegalStateException("operator " + name + " not ready within " + READY_TIMEOUT + ":\n" + ControlPlane.tail(log));
+    throw new IllegalStateException(
+        "operator " + name + " not ready within " + READY_TIMEOUT + ":\n" + ControlPlane.tail(log));
   }
 
   /** Whether this replica holds the Lease, as its /metrics say. */
   public boolean isLeader() {
     String metrics = body("/metrics");
-    return metrics.lines().anyMatch(line -> line.startsWith("grading_operator_leader") && line.strip().endsWith(" 1.0"));
+    return metrics
+        .lines()
+        .anyMatch(
+            line -> line.startsWith("grading_operator_leader") && line.strip().endsWith(" 1.0"));
   }
 
-  /** Reconciles of environments in this namespace that finished without error, as /metrics count them. */
+  /**
+   * Reconciles of environments in this namespace that finished without error, as /metrics count
+   * them.
+   */
   public long reconcilesSucceeded(String namespace) {
     return metricSum("reconciliations_success_total{", namespace);
   }
 
   private long metricSum(String prefix, String namespace) {
-    return (long) body("/metrics").lines()
-        .filter(line -> line.startsWith(prefix) && (namespace == null || line.contains("namespace=\"" + namespace + "\"")))
-        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-        .sum();
+    return (long)
+        body("/metrics")
+            .lines()
+            .filter(
+                line ->
+                    line.startsWith(prefix)
+                        && (namespace == null || line.contains("namespace=\"" + namespace + "\"")))
+            .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+            .sum();
   }
 
   private int get(String path) {
     try {
-      return HttpClient.newHttpClient().send(request(path), HttpResponse.BodyHandlers.discarding()).statusCode();
+      return HttpClient.newHttpClient()
+          .send(request(path), HttpResponse.BodyHandlers.discarding())
+          .statusCode();
     } catch (IOException e) {
       return -1;
     } catch (InterruptedException e) {
@@ -109,7 +143,9 @@ public final class OperatorProcess implements AutoCloseable {
 
   private String body(String path) {
     try {
-      return HttpClient.newHttpClient().send(request(path), HttpResponse.BodyHandlers.ofString()).body();
+      return HttpClient.newHttpClient()
+          .send(request(path), HttpResponse.BodyHandlers.ofString())
+          .body();
     } catch (IOException e) {
       return "";
     } catch (InterruptedException e) {
@@ -119,7 +155,9 @@ public final class OperatorProcess implements AutoCloseable {
   }
 
   private HttpRequest request(String path) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).timeout(Duration.ofSeconds(5)).build();
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+        .timeout(Duration.ofSeconds(5))
+        .build();
   }
 
   public String name() {

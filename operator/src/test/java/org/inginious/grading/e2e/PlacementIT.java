@@ -39,8 +39,14 @@ class PlacementIT {
 
   @BeforeAll
   static void start() {
-    fixture = ClassFixture.open(NS, Map.of(
-        "pod-security.kubernetes.io/enforce", "baseline", "pod-security.kubernetes.io/enforce-version", "latest"));
+    fixture =
+        ClassFixture.open(
+            NS,
+            Map.of(
+                "pod-security.kubernetes.io/enforce",
+                "baseline",
+                "pod-security.kubernetes.io/enforce-version",
+                "latest"));
     admin = fixture.admin;
     registry = fixture.registry;
     fixture.startOperator("placement-0");
@@ -53,55 +59,110 @@ class PlacementIT {
 
   static Stream<Arguments> runtimes() {
     return Stream.of(
-        // name, spec.grading, image labels beyond the name, nodes it may land on, in a user namespace
-        Arguments.of("runc", "{runtime: runc}", Map.of(), Set.of(KwokNodes.PLAIN, KwokNodes.CRUN, KwokNodes.KATA,
-            KwokNodes.GPU, KwokNodes.MIG), true),
+        // name, spec.grading, image labels beyond the name, nodes it may land on, in a user
+        // namespace
+        Arguments.of(
+            "runc",
+            "{runtime: runc}",
+            Map.of(),
+            Set.of(KwokNodes.PLAIN, KwokNodes.CRUN, KwokNodes.KATA, KwokNodes.GPU, KwokNodes.MIG),
+            true),
         Arguments.of("crun", "{runtime: crun}", Map.of(), Set.of(KwokNodes.CRUN), true),
-        Arguments.of("kata", "{needRoot: true}", Map.of("org.inginious.grading.need_root", "1"), Set.of(KwokNodes.KATA), false),
-        Arguments.of("gpu", "{gpu: {count: 1}}", Map.of("org.inginious.grading.need_gpu", "1"), Set.of(KwokNodes.GPU), false),
-        Arguments.of("mig", "{gpu: {count: 2, resourceName: " + KwokNodes.MIG_RESOURCE + "}}",
-            Map.of("org.inginious.grading.need_gpu", "1"), Set.of(KwokNodes.MIG), false),
-        Arguments.of("nvidia-no-gpu", "{runtime: nvidia}", Map.of(), Set.of(KwokNodes.GPU, KwokNodes.MIG), false));
+        Arguments.of(
+            "kata",
+            "{needRoot: true}",
+            Map.of("org.inginious.grading.need_root", "1"),
+            Set.of(KwokNodes.KATA),
+            false),
+        Arguments.of(
+            "gpu",
+            "{gpu: {count: 1}}",
+            Map.of("org.inginious.grading.need_gpu", "1"),
+            Set.of(KwokNodes.GPU),
+            false),
+        Arguments.of(
+            "mig",
+            "{gpu: {count: 2, resourceName: " + KwokNodes.MIG_RESOURCE + "}}",
+            Map.of("org.inginious.grading.need_gpu", "1"),
+            Set.of(KwokNodes.MIG),
+            false),
+        Arguments.of(
+            "nvidia-no-gpu",
+            "{runtime: nvidia}",
+            Map.of(),
+            Set.of(KwokNodes.GPU, KwokNodes.MIG),
+            false));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("runtimes")
-  void aGradingPodFromThePodTemplateIsAdmittedAndScheduledOntoANodeOfTheRightKind(String name, String grading,
-      Map<String, String> labels, Set<String> nodes, boolean userNamespace) {
+  void aGradingPodFromThePodTemplateIsAdmittedAndScheduledOntoANodeOfTheRightKind(
+      String name,
+      String grading,
+      Map<String, String> labels,
+      Set<String> nodes,
+      boolean userNamespace) {
     createEnvironment(name, grading, labels);
     Pod pod = admin.resource(podFrom(name)).create();
     // as stored by the API server (a server without user-namespace support would drop the field)
-    assertThat(pod.getSpec().getHostUsers()).as("hostUsers of %s", name).isEqualTo(userNamespace ? Boolean.FALSE : null);
-    assertThat(pod.getSpec().getContainers().get(0).getEnv()).as("env of %s", name)
-        .noneMatch(e -> e.getName().equals("NVIDIA_VISIBLE_DEVICES") && !"void".equals(e.getValue()));
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      Pod current = admin.pods().inNamespace(NS).withName(pod.getMetadata().getName()).get();
-      assertThat(current.getSpec().getNodeName()).as("node of %s: %s", name, current.getStatus().getConditions())
-          .isIn(nodes);
-      assertThat(current.getStatus().getPhase()).isEqualTo("Running");
-    });
+    assertThat(pod.getSpec().getHostUsers())
+        .as("hostUsers of %s", name)
+        .isEqualTo(userNamespace ? Boolean.FALSE : null);
+    assertThat(pod.getSpec().getContainers().get(0).getEnv())
+        .as("env of %s", name)
+        .noneMatch(
+            e -> e.getName().equals("NVIDIA_VISIBLE_DEVICES") && !"void".equals(e.getValue()));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              Pod current =
+                  admin.pods().inNamespace(NS).withName(pod.getMetadata().getName()).get();
+              assertThat(current.getSpec().getNodeName())
+                  .as("node of %s: %s", name, current.getStatus().getConditions())
+                  .isIn(nodes);
+              assertThat(current.getStatus().getPhase()).isEqualTo("Running");
+            });
   }
 
   @Test
   void aGradingPodThatNoNodeCanRunStaysPending() {
-    createEnvironment("gpu-greedy", "{gpu: {count: 4}}", Map.of("org.inginious.grading.need_gpu", "1"));
+    createEnvironment(
+        "gpu-greedy", "{gpu: {count: 4}}", Map.of("org.inginious.grading.need_gpu", "1"));
     Pod pod = admin.resource(podFrom("gpu-greedy")).create();
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      Pod current = admin.pods().inNamespace(NS).withName(pod.getMetadata().getName()).get();
-      assertThat(current.getStatus().getConditions()).anySatisfy(c -> {
-        assertThat(c.getType()).isEqualTo("PodScheduled");
-        assertThat(c.getReason()).isEqualTo("Unschedulable");
-        assertThat(c.getMessage()).contains("Insufficient nvidia.com/gpu");
-      });
-    });
-    assertThat(admin.pods().inNamespace(NS).withName(pod.getMetadata().getName()).get().getSpec().getNodeName()).isNull();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              Pod current =
+                  admin.pods().inNamespace(NS).withName(pod.getMetadata().getName()).get();
+              assertThat(current.getStatus().getConditions())
+                  .anySatisfy(
+                      c -> {
+                        assertThat(c.getType()).isEqualTo("PodScheduled");
+                        assertThat(c.getReason()).isEqualTo("Unschedulable");
+                        assertThat(c.getMessage()).contains("Insufficient nvidia.com/gpu");
+                      });
+            });
+    assertThat(
+            admin
+                .pods()
+                .inNamespace(NS)
+                .withName(pod.getMetadata().getName())
+                .get()
+                .getSpec()
+                .getNodeName())
+        .isNull();
   }
 
   private void createEnvironment(String name, String grading, Map<String, String> extraLabels) {
     Map<String, String> labels = new LinkedHashMap<>(extraLabels);
     labels.put("org.inginious.grading.name", name);
     TestImages.push(registry.host(), "inginious/env-" + name, "v1", labels);
-    Scenarios.apply(admin, NS, """
+    Scenarios.apply(
+        admin,
+        NS,
+        """
         apiVersion: grading.inginious.org/v1alpha1
         kind: GradingEnvironment
         metadata: {name: %1$s}
@@ -109,17 +170,24 @@ class PlacementIT {
           image: {insecure: true}
           build: {prebuilt: {image: "%2$s/inginious/env-%1$s:v1"}}
           grading: %3$s
-        """.formatted(name, registry.host(), grading));
+        """
+            .formatted(name, registry.host(), grading));
     GradingEnvironment environment = Scenarios.awaitReady(admin, NS, name);
     assertThat(environment.getStatus().podTemplate).isEqualTo(name + "-grading");
   }
 
-  /** A submission's pod, made from the environment's PodTemplate as the grading backend makes it. */
+  /**
+   * A submission's pod, made from the environment's PodTemplate as the grading backend makes it.
+   */
   private Pod podFrom(String environment) {
-    PodTemplate template = admin.resources(PodTemplate.class).inNamespace(NS).withName(environment + "-grading").get();
+    PodTemplate template =
+        admin.resources(PodTemplate.class).inNamespace(NS).withName(environment + "-grading").get();
     return new PodBuilder()
-        .withNewMetadata().withGenerateName(environment + "-submission-").withNamespace(NS)
-        .withLabels(template.getTemplate().getMetadata().getLabels()).endMetadata()
+        .withNewMetadata()
+        .withGenerateName(environment + "-submission-")
+        .withNamespace(NS)
+        .withLabels(template.getTemplate().getMetadata().getLabels())
+        .endMetadata()
         .withSpec(template.getTemplate().getSpec())
         .build();
   }

@@ -34,8 +34,12 @@ final class Scenarios {
    * A dockerfile environment whose Kaniko pod kwok keeps "running" for {@code duration} (a build
    * argument only kwok's stage reads), created once its build Job exists; returns that Job.
    */
-  static Job startHeldBuild(KubernetesClient admin, String namespace, String name, String registryHost, String duration) {
-    apply(admin, namespace, """
+  static Job startHeldBuild(
+      KubernetesClient admin, String namespace, String name, String registryHost, String duration) {
+    apply(
+        admin,
+        namespace,
+        """
         apiVersion: grading.inginious.org/v1alpha1
         kind: GradingEnvironment
         metadata: {name: %s}
@@ -45,15 +49,24 @@ final class Scenarios {
             dockerfile:
               inline: "FROM scratch"
               buildArgs: {E2E_BUILD_DURATION: %s}
-        """.formatted(name, registryHost, name, duration));
-    await().atMost(Duration.ofSeconds(30)).until(() -> !buildJobs(admin, namespace, name).isEmpty());
+        """
+            .formatted(name, registryHost, name, duration));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> !buildJobs(admin, namespace, name).isEmpty());
     return buildJobs(admin, namespace, name).get(0);
   }
 
   /** The Kaniko build Jobs of an environment. */
   static List<Job> buildJobs(KubernetesClient admin, String namespace, String environment) {
-    return admin.batch().v1().jobs().inNamespace(namespace).withLabel("grading.inginious.org/build", environment)
-        .list().getItems();
+    return admin
+        .batch()
+        .v1()
+        .jobs()
+        .inNamespace(namespace)
+        .withLabel("grading.inginious.org/build", environment)
+        .list()
+        .getItems();
   }
 
   static GradingEnvironment environment(KubernetesClient admin, String namespace, String name) {
@@ -61,19 +74,26 @@ final class Scenarios {
   }
 
   static GradingEnvironment awaitReady(KubernetesClient admin, String namespace, String name) {
-    await().atMost(READY_TIMEOUT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-      GradingEnvironment environment = environment(admin, namespace, name);
-      assertThat(environment).as("%s/%s", namespace, name).isNotNull();
-      assertThat(environment.getStatus()).as("status of %s", name).isNotNull();
-      assertThat(environment.getStatus().phase).as("phase of %s: %s", name, environment.getStatus().conditions)
-          .isEqualTo(Phase.Ready);
-      assertThat(environment.getStatus().observedGeneration).isEqualTo(environment.getMetadata().getGeneration());
-    });
+    await()
+        .atMost(READY_TIMEOUT)
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(
+            () -> {
+              GradingEnvironment environment = environment(admin, namespace, name);
+              assertThat(environment).as("%s/%s", namespace, name).isNotNull();
+              assertThat(environment.getStatus()).as("status of %s", name).isNotNull();
+              assertThat(environment.getStatus().phase)
+                  .as("phase of %s: %s", name, environment.getStatus().conditions)
+                  .isEqualTo(Phase.Ready);
+              assertThat(environment.getStatus().observedGeneration)
+                  .isEqualTo(environment.getMetadata().getGeneration());
+            });
     return environment(admin, namespace, name);
   }
 
   static Optional<Condition> condition(GradingEnvironment environment, String type) {
-    List<Condition> conditions = environment.getStatus() == null ? List.of() : environment.getStatus().conditions;
+    List<Condition> conditions =
+        environment.getStatus() == null ? List.of() : environment.getStatus().conditions;
     return conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
   }
 }

@@ -26,13 +26,18 @@ import org.luaj.vm2.lib.jse.JsePlatform;
  */
 class ArgoHealthCheckTest {
 
-  private static final Path SCRIPT = ChartFixture.chartDir().resolve("health").resolve("gradingenvironment.lua");
+  private static final Path SCRIPT =
+      ChartFixture.chartDir().resolve("health").resolve("gradingenvironment.lua");
 
   record Health(String status, String message) {}
 
   @Test
   void healthyWhenReadyAndTheCurrentGenerationIsObserved() {
-    Health health = check(environment(3, """
+    Health health =
+        check(
+            environment(
+                3,
+                """
         observedGeneration: 3
         phase: Ready
         image: registry.example.edu/inginious/env-php@sha256:0123
@@ -41,7 +46,8 @@ class ArgoHealthCheckTest {
           - {type: Ready, status: "True", reason: Placed, message: "php placed with RuntimeClass runc"}
         """));
 
-    assertThat(health).isEqualTo(new Health("Healthy", "Placed: php placed with RuntimeClass runc"));
+    assertThat(health)
+        .isEqualTo(new Health("Healthy", "Placed: php placed with RuntimeClass runc"));
   }
 
   @Test
@@ -54,7 +60,11 @@ class ArgoHealthCheckTest {
 
   @Test
   void progressingWhileBuilding() {
-    Health health = check(environment(2, """
+    Health health =
+        check(
+            environment(
+                2,
+                """
         observedGeneration: 2
         phase: Building
         conditions:
@@ -62,12 +72,17 @@ class ArgoHealthCheckTest {
           - {type: Reconciling, status: "True", reason: Building, message: "Kaniko Job php-build-1a2b3c4d is running"}
         """));
 
-    assertThat(health).isEqualTo(new Health("Progressing", "Building: Kaniko Job php-build-1a2b3c4d is running"));
+    assertThat(health)
+        .isEqualTo(new Health("Progressing", "Building: Kaniko Job php-build-1a2b3c4d is running"));
   }
 
   @Test
   void progressingWhileBuildingEvenWithoutReconcilingCondition() {
-    Health health = check(environment(2, """
+    Health health =
+        check(
+            environment(
+                2,
+                """
         observedGeneration: 2
         phase: Building
         conditions:
@@ -79,19 +94,29 @@ class ArgoHealthCheckTest {
 
   @Test
   void progressingWhilePending() {
-    Health health = check(environment(1, """
+    Health health =
+        check(
+            environment(
+                1,
+                """
         observedGeneration: 1
         phase: Pending
         conditions:
           - {type: Ready, status: "False", reason: WaitingForBase, message: "base environment python3 is not Ready"}
         """));
 
-    assertThat(health).isEqualTo(new Health("Progressing", "WaitingForBase: base environment python3 is not Ready"));
+    assertThat(health)
+        .isEqualTo(
+            new Health("Progressing", "WaitingForBase: base environment python3 is not Ready"));
   }
 
   @Test
   void progressingWhenObservedGenerationLags() {
-    Health health = check(environment(4, """
+    Health health =
+        check(
+            environment(
+                4,
+                """
         observedGeneration: 3
         phase: Ready
         conditions:
@@ -104,7 +129,11 @@ class ArgoHealthCheckTest {
 
   @Test
   void progressingWhenObservedGenerationIsMissing() {
-    Health health = check(environment(1, """
+    Health health =
+        check(
+            environment(
+                1,
+                """
         phase: Ready
         conditions:
           - {type: Ready, status: "True", reason: Placed, message: "php placed"}
@@ -115,7 +144,11 @@ class ArgoHealthCheckTest {
 
   @Test
   void aStaleFailureIsProgressingOnceTheSpecChanged() {
-    Health health = check(environment(5, """
+    Health health =
+        check(
+            environment(
+                5,
+                """
         observedGeneration: 4
         phase: Failed
         conditions:
@@ -129,33 +162,47 @@ class ArgoHealthCheckTest {
   static Stream<String> everyReason() {
     return Arrays.stream(ConditionReasons.class.getDeclaredFields())
         .filter(f -> Modifier.isStatic(f.getModifiers()) && f.getType() == String.class)
-        .map(f -> {
-          try {
-            return (String) f.get(null);
-          } catch (IllegalAccessException e) {
-            throw new AssertionError(e);
-          }
-        });
+        .map(
+            f -> {
+              try {
+                return (String) f.get(null);
+              } catch (IllegalAccessException e) {
+                throw new AssertionError(e);
+              }
+            });
   }
 
-  /** Whatever the reason of the catalogue: Stalled is Degraded, Reconciling is Progressing, each with its reason. */
+  /**
+   * Whatever the reason of the catalogue: Stalled is Degraded, Reconciling is Progressing, each
+   * with its reason.
+   */
   @ParameterizedTest
   @MethodSource("everyReason")
   void everyReasonOfTheCatalogueGetsItsHealth(String reason) {
-    Health stalled = check(environment(2, """
+    Health stalled =
+        check(
+            environment(
+                2,
+                """
         observedGeneration: 2
         phase: Failed
         conditions:
           - {type: Ready, status: "False", reason: %1$s, message: "what went wrong"}
           - {type: Stalled, status: "True", reason: %1$s, message: "what went wrong"}
-        """.formatted(reason)));
-    Health reconciling = check(environment(2, """
+        """
+                    .formatted(reason)));
+    Health reconciling =
+        check(
+            environment(
+                2,
+                """
         observedGeneration: 2
         phase: Pending
         conditions:
           - {type: Ready, status: "False", reason: %1$s, message: "what goes on"}
           - {type: Reconciling, status: "True", reason: %1$s, message: "what goes on"}
-        """.formatted(reason)));
+        """
+                    .formatted(reason)));
 
     assertThat(stalled).isEqualTo(new Health("Degraded", reason + ": what went wrong"));
     assertThat(reconciling).isEqualTo(new Health("Progressing", reason + ": what goes on"));
@@ -163,7 +210,11 @@ class ArgoHealthCheckTest {
 
   @Test
   void degradedWhenNoNodeCanRunIt() {
-    Health health = check(environment(2, """
+    Health health =
+        check(
+            environment(
+                2,
+                """
         observedGeneration: 2
         phase: Ready
         conditions:
@@ -172,12 +223,18 @@ class ArgoHealthCheckTest {
           - {type: Schedulable, status: "False", reason: NoEligibleNodes, message: "no node has nvidia.com/mig-1g.10gb >= 2"}
         """));
 
-    assertThat(health).isEqualTo(new Health("Degraded", "NoEligibleNodes: no node has nvidia.com/mig-1g.10gb >= 2"));
+    assertThat(health)
+        .isEqualTo(
+            new Health("Degraded", "NoEligibleNodes: no node has nvidia.com/mig-1g.10gb >= 2"));
   }
 
   @Test
   void healthyWhenSchedulable() {
-    Health health = check(environment(2, """
+    Health health =
+        check(
+            environment(
+                2,
+                """
         observedGeneration: 2
         phase: Ready
         conditions:
@@ -190,7 +247,11 @@ class ArgoHealthCheckTest {
 
   @Test
   void progressingWhileReconcilingAReadyEnvironment() {
-    Health health = check(environment(3, """
+    Health health =
+        check(
+            environment(
+                3,
+                """
         observedGeneration: 3
         phase: Ready
         conditions:
@@ -203,7 +264,11 @@ class ArgoHealthCheckTest {
 
   @Test
   void degradedWhenStalled() {
-    Health health = check(environment(2, """
+    Health health =
+        check(
+            environment(
+                2,
+                """
         observedGeneration: 2
         phase: Pending
         conditions:
@@ -211,12 +276,17 @@ class ArgoHealthCheckTest {
           - {type: Stalled, status: "True", reason: InvalidSpec, message: "needRoot needs runtime auto or kata"}
         """));
 
-    assertThat(health).isEqualTo(new Health("Degraded", "InvalidSpec: needRoot needs runtime auto or kata"));
+    assertThat(health)
+        .isEqualTo(new Health("Degraded", "InvalidSpec: needRoot needs runtime auto or kata"));
   }
 
   @Test
   void degradedWhenNotReadyAndFailed() {
-    Health health = check(environment(2, """
+    Health health =
+        check(
+            environment(
+                2,
+                """
         observedGeneration: 2
         phase: Failed
         build: {name: php-build-1a2b3c4d, reason: BuildFailed, logTail: "exit status 1"}
@@ -225,24 +295,34 @@ class ArgoHealthCheckTest {
           - {type: Ready, status: "False", reason: BuildFailed, message: "RUN dnf install -y php: exit 1"}
         """));
 
-    assertThat(health).isEqualTo(new Health("Degraded", "BuildFailed: RUN dnf install -y php: exit 1"));
+    assertThat(health)
+        .isEqualTo(new Health("Degraded", "BuildFailed: RUN dnf install -y php: exit 1"));
   }
 
   @Test
   void notReadyWithoutFailureIsProgressing() {
-    Health health = check(environment(2, """
+    Health health =
+        check(
+            environment(
+                2,
+                """
         observedGeneration: 2
         phase: Ready
         conditions:
           - {type: Ready, status: "Unknown", reason: Placing, message: "creating PodTemplate php-grading"}
         """));
 
-    assertThat(health).isEqualTo(new Health("Progressing", "Placing: creating PodTemplate php-grading"));
+    assertThat(health)
+        .isEqualTo(new Health("Progressing", "Placing: creating PodTemplate php-grading"));
   }
 
   @Test
   void statusWithoutConditionsIsProgressing() {
-    Health health = check(environment(1, """
+    Health health =
+        check(
+            environment(
+                1,
+                """
         observedGeneration: 1
         phase: Ready
         """));
@@ -253,7 +333,11 @@ class ArgoHealthCheckTest {
 
   @Test
   void messageIsTheReasonAloneWhenTheReadyConditionHasNoMessage() {
-    Health health = check(environment(1, """
+    Health health =
+        check(
+            environment(
+                1,
+                """
         observedGeneration: 1
         phase: Ready
         conditions:
@@ -267,8 +351,10 @@ class ArgoHealthCheckTest {
   void chartReadmeShowsTheScriptInArgocdCm() {
     String readme = ChartFixture.read(ChartFixture.chartDir().resolve("README.md"));
 
-    assertThat(readme).contains("resource.customizations.health.grading.inginious.org_GradingEnvironment");
-    assertThat(ChartFixture.read(SCRIPT).lines().map(String::strip).filter(l -> !l.isEmpty()).toList())
+    assertThat(readme)
+        .contains("resource.customizations.health.grading.inginious.org_GradingEnvironment");
+    assertThat(
+            ChartFixture.read(SCRIPT).lines().map(String::strip).filter(l -> !l.isEmpty()).toList())
         .as("the README's copy of the script is the script")
         .allSatisfy(line -> assertThat(readme).contains(line));
   }
@@ -277,7 +363,8 @@ class ArgoHealthCheckTest {
 
   /** A GradingEnvironment as Argo CD sees it (JSON), with this generation and status (YAML). */
   private static Map<String, Object> environment(long generation, String statusYaml) {
-    String yaml = """
+    String yaml =
+        """
         apiVersion: grading.inginious.org/v1alpha1
         kind: GradingEnvironment
         metadata: {name: php, namespace: grading, generation: %d}
@@ -289,10 +376,13 @@ class ArgoHealthCheckTest {
                 ARG BASE_IMAGE
                 FROM ${BASE_IMAGE}
                 RUN dnf install -y php
-        """.formatted(generation);
+        """
+            .formatted(generation);
     Map<String, Object> object = Serialization.unmarshal(yaml, new TypeReference<>() {});
     if (statusYaml != null) {
-      object.put("status", Serialization.unmarshal(statusYaml, new TypeReference<Map<String, Object>>() {}));
+      object.put(
+          "status",
+          Serialization.unmarshal(statusYaml, new TypeReference<Map<String, Object>>() {}));
     }
     return object;
   }
@@ -329,7 +419,10 @@ class ArgoHealthCheckTest {
     if (value instanceof Boolean b) {
       return LuaValue.valueOf(b);
     }
-    if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+    if (value instanceof Integer
+        || value instanceof Long
+        || value instanceof Short
+        || value instanceof Byte) {
       long l = ((Number) value).longValue();
       return l == (int) l ? LuaValue.valueOf((int) l) : LuaValue.valueOf((double) l);
     }

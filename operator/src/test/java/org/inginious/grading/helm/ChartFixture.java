@@ -24,12 +24,16 @@ public final class ChartFixture {
   static final String RELEASE = "grading-environment-operator";
   public static final String NAMESPACE = "grading-system";
   static final String FULLNAME = "grading-environment-operator";
+
   /** Kubernetes version the chart is rendered for (helm-java defaults to 1.20). */
   static final String KUBE_VERSION = "1.30.0";
 
   private ChartFixture() {}
 
-  /** The project root: surefire's {@code project.root}, else the folder holding operator/ (a program run from it). */
+  /**
+   * The project root: surefire's {@code project.root}, else the folder holding operator/ (a program
+   * run from it).
+   */
   static Path projectRoot() {
     String fallback = Files.isRegularFile(Paths.get("operator", "pom.xml")) ? "." : "..";
     return Paths.get(System.getProperty("project.root", fallback)).toAbsolutePath().normalize();
@@ -77,7 +81,10 @@ public final class ChartFixture {
     List<HasMetadata> objects = new ArrayList<>();
     for (String document : multiDocumentYaml.split("(?m)^---\\s*$")) {
       boolean empty =
-          document.lines().map(String::strip).allMatch(line -> line.isEmpty() || line.startsWith("#"));
+          document
+              .lines()
+              .map(String::strip)
+              .allMatch(line -> line.isEmpty() || line.startsWith("#"));
       if (!empty) {
         objects.add(Serialization.unmarshal(document, HasMetadata.class));
       }
@@ -116,7 +123,8 @@ public final class ChartFixture {
       chart = workDir.resolve("grading-environment-operator");
       copyTree(chartDir(), chart);
       Map<String, Object> merged =
-          Serialization.unmarshal(read(chartDir().resolve("values.yaml")), new TypeReference<>() {});
+          Serialization.unmarshal(
+              read(chartDir().resolve("values.yaml")), new TypeReference<>() {});
       deepMerge(merged, values);
       write(chart.resolve("values.yaml"), Serialization.asYaml(merged));
     }

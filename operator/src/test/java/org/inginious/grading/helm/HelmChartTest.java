@@ -48,7 +48,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The chart renders and lints strictly, and the rendered objects carry what the values asked for. */
+/**
+ * The chart renders and lints strictly, and the rendered objects carry what the values asked for.
+ */
 class HelmChartTest {
 
   private static final Set<String> NAMESPACED_RESOURCES =
@@ -76,9 +78,7 @@ class HelmChartTest {
         Arguments.of("metrics off", values("metrics.enabled", false)),
         Arguments.of("ServiceMonitor on", values("metrics.serviceMonitor.enabled", true)),
         Arguments.of("leader election off", values("leaderElection.enabled", false)),
-        Arguments.of(
-            "image by digest",
-            values("image.digest", "sha256:" + "ab".repeat(32))),
+        Arguments.of("image by digest", values("image.digest", "sha256:" + "ab".repeat(32))),
         Arguments.of(
             "scheduling",
             values(
@@ -91,10 +91,12 @@ class HelmChartTest {
                             "preferredDuringSchedulingIgnoredDuringExecution",
                             List.of(
                                 Map.of(
-                                    "weight", 100,
+                                    "weight",
+                                    100,
                                     "podAffinityTerm",
                                     Map.of(
-                                        "topologyKey", "kubernetes.io/hostname",
+                                        "topologyKey",
+                                        "kubernetes.io/hostname",
                                         "labelSelector",
                                         Map.of(
                                             "matchLabels",
@@ -106,7 +108,9 @@ class HelmChartTest {
   void lintsStrictly(String name, Map<String, Object> values, @TempDir Path workDir) {
     LintResult result = lintStrict(values, workDir);
 
-    assertThat(result.isFailed()).as("helm lint --strict (%s): %s", name, result.getMessages()).isFalse();
+    assertThat(result.isFailed())
+        .as("helm lint --strict (%s): %s", name, result.getMessages())
+        .isFalse();
     assertThat(result.getMessages())
         .as("helm lint --strict (%s) warnings and errors", name)
         .noneMatch(message -> message.contains("[WARNING]") || message.contains("[ERROR]"));
@@ -120,9 +124,19 @@ class HelmChartTest {
     assertThat(objects).as(name).isNotEmpty();
     assertThat(objects)
         .as("only known kinds (%s)", name)
-        .allSatisfy(o -> assertThat(o.getKind()).isIn(
-            "ServiceAccount", "ConfigMap", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
-            "Service", "Deployment", "ServiceMonitor"));
+        .allSatisfy(
+            o ->
+                assertThat(o.getKind())
+                    .isIn(
+                        "ServiceAccount",
+                        "ConfigMap",
+                        "ClusterRole",
+                        "ClusterRoleBinding",
+                        "Role",
+                        "RoleBinding",
+                        "Service",
+                        "Deployment",
+                        "ServiceMonitor"));
     assertThat(objects)
         .as("every object named and labelled by the release (%s)", name)
         .allSatisfy(
@@ -183,11 +197,14 @@ class HelmChartTest {
       Container container = operatorContainer(deployment);
 
       assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
-      assertThat(container.getImage()).isEqualTo("ghcr.io/inginious/grading-environment-operator:0.1.0");
+      assertThat(container.getImage())
+          .isEqualTo("ghcr.io/inginious/grading-environment-operator:0.1.0");
       assertThat(container.getArgs())
           .containsExactly("run", "--config", "/etc/grading-environment-operator/config.yaml");
-      assertThat(deployment.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo(FULLNAME);
-      assertThat(deployment.getSpec().getTemplate().getSpec().getAutomountServiceAccountToken()).isTrue();
+      assertThat(deployment.getSpec().getTemplate().getSpec().getServiceAccountName())
+          .isEqualTo(FULLNAME);
+      assertThat(deployment.getSpec().getTemplate().getSpec().getAutomountServiceAccountToken())
+          .isTrue();
       assertThat(deployment.getSpec().getSelector().getMatchLabels())
           .containsOnlyKeys("app.kubernetes.io/name", "app.kubernetes.io/instance");
       assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels())
@@ -203,10 +220,15 @@ class HelmChartTest {
       assertThat(env.get("WATCH_NAMESPACES").getValue()).as("all namespaces").isEmpty();
       assertThat(env.get("POD_NAMESPACE").getValueFrom().getFieldRef().getFieldPath())
           .isEqualTo("metadata.namespace");
-      assertThat(env.get("POD_NAME").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
+      assertThat(env.get("POD_NAME").getValueFrom().getFieldRef().getFieldPath())
+          .isEqualTo("metadata.name");
       assertThat(env.get("LEADER_ELECTION").getValue()).isEqualTo("true");
       assertThat(env.get("JAVA_TOOL_OPTIONS").getValue())
-          .contains("-XX:MaxRAMPercentage=75", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Djava.io.tmpdir=/tmp");
+          .contains(
+              "-XX:MaxRAMPercentage=75",
+              "-XX:TieredStopAtLevel=1",
+              "-XX:+UseSerialGC",
+              "-Djava.io.tmpdir=/tmp");
     }
 
     @Test
@@ -219,15 +241,19 @@ class HelmChartTest {
       assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
       assertThat(container.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
       assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
-      assertThat(container.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
+      assertThat(container.getReadinessProbe().getHttpGet().getPort().getStrVal())
+          .isEqualTo("http");
       assertThat(container.getStartupProbe().getHttpGet().getPath()).isEqualTo("/healthz");
 
       Service service = ChartFixture.only(objects, Service.class);
-      assertThat(service.getSpec().getPorts()).singleElement().satisfies(port -> {
-        assertThat(port.getName()).isEqualTo("http");
-        assertThat(port.getPort()).isEqualTo(8081);
-        assertThat(port.getTargetPort().getStrVal()).isEqualTo("http");
-      });
+      assertThat(service.getSpec().getPorts())
+          .singleElement()
+          .satisfies(
+              port -> {
+                assertThat(port.getName()).isEqualTo("http");
+                assertThat(port.getPort()).isEqualTo(8081);
+                assertThat(port.getTargetPort().getStrVal()).isEqualTo("http");
+              });
       assertThat(service.getSpec().getSelector())
           .isEqualTo(deployment(objects).getSpec().getSelector().getMatchLabels());
     }
@@ -242,47 +268,62 @@ class HelmChartTest {
           deployment.getSpec().getTemplate().getSpec().getVolumes().stream()
               .collect(Collectors.toMap(Volume::getName, Function.identity()));
 
-      assertThat(mounts).containsKeys("/tmp", "/var/cache/jib", "/etc/grading-environment-operator");
+      assertThat(mounts)
+          .containsKeys("/tmp", "/var/cache/jib", "/etc/grading-environment-operator");
       assertThat(volumes.get(mounts.get("/tmp")).getEmptyDir()).isNotNull();
       assertThat(volumes.get(mounts.get("/var/cache/jib")).getEmptyDir()).isNotNull();
-      assertThat(volumes.get(mounts.get("/etc/grading-environment-operator")).getConfigMap().getName())
+      assertThat(
+              volumes.get(mounts.get("/etc/grading-environment-operator")).getConfigMap().getName())
           .isEqualTo(FULLNAME + "-config");
-      assertThat(operatorContainer(deployment).getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+      assertThat(operatorContainer(deployment).getSecurityContext().getReadOnlyRootFilesystem())
+          .isTrue();
     }
 
     @Test
     void configMapHoldsTheOperatorConfiguration() {
       Map<String, Object> config = operatorConfig(objects);
 
-      assertThat(config).containsOnlyKeys("defaultRuntime", "runtimes", "builds", "grading", "prePull");
-      assertThat(map(config.get("grading"))).containsExactlyEntriesOf(Map.of("userNamespaces", true));
+      assertThat(config)
+          .containsOnlyKeys("defaultRuntime", "runtimes", "builds", "grading", "prePull");
+      assertThat(map(config.get("grading")))
+          .containsExactlyEntriesOf(Map.of("userNamespaces", true));
       assertThat(config).containsEntry("defaultRuntime", "runc");
       Map<String, Map<String, Object>> runtimes = map(config.get("runtimes"));
       assertThat(runtimes).containsOnlyKeys("runc", "crun", "kata", "nvidia");
       assertThat(runtimes.get("runc"))
-          .containsEntry("runtimeClassName", "runc").containsEntry("handler", "runc")
+          .containsEntry("runtimeClassName", "runc")
+          .containsEntry("handler", "runc")
           .containsEntry("managed", true);
       assertThat(runtimes.get("crun"))
-          .containsEntry("runtimeClassName", "crun").containsEntry("handler", "crun")
+          .containsEntry("runtimeClassName", "crun")
+          .containsEntry("handler", "crun")
           .containsEntry("managed", true)
           .containsEntry("nodeSelector", Map.of("grading.inginious.org/crun", "true"));
       assertThat(runtimes.get("kata"))
-          .containsEntry("runtimeClassName", "kata-qemu").containsEntry("managed", false);
+          .containsEntry("runtimeClassName", "kata-qemu")
+          .containsEntry("managed", false);
       assertThat(runtimes.get("nvidia"))
-          .containsEntry("runtimeClassName", "nvidia").containsEntry("managed", false);
+          .containsEntry("runtimeClassName", "nvidia")
+          .containsEntry("managed", false);
       Map<String, Object> builds = map(config.get("builds"));
-      assertThat(builds).containsOnlyKeys("kanikoImage", "jib", "successfulHistory", "failedHistory");
-      // the maintained fork, pinned by release tag (see the chart README) and the same as the operator's default
-      assertThat((String) builds.get("kanikoImage")).matches("ghcr\\.io/osscontainertools/kaniko:v\\d+\\.\\d+\\.\\d+(@sha256:[0-9a-f]{64})?")
+      assertThat(builds)
+          .containsOnlyKeys("kanikoImage", "jib", "successfulHistory", "failedHistory");
+      // the maintained fork, pinned by release tag (see the chart README) and the same as the
+      // operator's default
+      assertThat((String) builds.get("kanikoImage"))
+          .matches("ghcr\\.io/osscontainertools/kaniko:v\\d+\\.\\d+\\.\\d+(@sha256:[0-9a-f]{64})?")
           .isEqualTo(org.inginious.grading.config.BuildsConfig.DEFAULT_KANIKO_IMAGE);
       assertThat(builds).containsEntry("successfulHistory", 3).containsEntry("failedHistory", 3);
       assertThat(map(builds.get("jib")))
-          .containsEntry("maxConcurrent", 2).containsEntry("cacheDir", "/var/cache/jib");
+          .containsEntry("maxConcurrent", 2)
+          .containsEntry("cacheDir", "/var/cache/jib");
       // pinned by digest, and the same as the operator's defaults
-      assertThat(map(config.get("prePull"))).containsExactlyInAnyOrderEntriesOf(Map.of(
-          "enabled", true,
-          "pauseImage", PrePullConfig.DEFAULT_PAUSE_IMAGE,
-          "helperImage", PrePullConfig.DEFAULT_HELPER_IMAGE));
+      assertThat(map(config.get("prePull")))
+          .containsExactlyInAnyOrderEntriesOf(
+              Map.of(
+                  "enabled", true,
+                  "pauseImage", PrePullConfig.DEFAULT_PAUSE_IMAGE,
+                  "helperImage", PrePullConfig.DEFAULT_HELPER_IMAGE));
       assertThat(List.of(PrePullConfig.DEFAULT_PAUSE_IMAGE, PrePullConfig.DEFAULT_HELPER_IMAGE))
           .allSatisfy(image -> assertThat(image).matches("[^@\\s]+:[\\w.-]+@sha256:[0-9a-f]{64}"));
     }
@@ -291,11 +332,13 @@ class HelmChartTest {
     void namespacedKindsAreGrantedClusterWideWhenWatchingAllNamespaces() {
       ClusterRole namespaced = clusterRole(objects, FULLNAME + "-namespaced");
 
-      assertThat(resources(namespaced.getRules())).containsExactlyInAnyOrderElementsOf(NAMESPACED_RESOURCES);
+      assertThat(resources(namespaced.getRules()))
+          .containsExactlyInAnyOrderElementsOf(NAMESPACED_RESOURCES);
       assertThat(all(objects, Role.class))
           .extracting(r -> r.getMetadata().getName())
           .containsExactly(FULLNAME + "-leader-election");
-      assertBoundToServiceAccount(clusterRoleBinding(objects, FULLNAME + "-namespaced"), namespaced);
+      assertBoundToServiceAccount(
+          clusterRoleBinding(objects, FULLNAME + "-namespaced"), namespaced);
     }
 
     @Test
@@ -305,7 +348,8 @@ class HelmChartTest {
               Map.ofEntries(
                   Map.entry("grading.inginious.org/gradingenvironments", Set.of("list", "watch")),
                   Map.entry("grading.inginious.org/gradingenvironments/status", Set.of("patch")),
-                  Map.entry("grading.inginious.org/gradingenvironments/finalizers", Set.of("update")),
+                  Map.entry(
+                      "grading.inginious.org/gradingenvironments/finalizers", Set.of("update")),
                   Map.entry("/podtemplates", Set.of("list", "watch", "create", "update", "delete")),
                   Map.entry("/configmaps", Set.of("get", "list", "watch", "create", "delete")),
                   Map.entry(
@@ -315,8 +359,7 @@ class HelmChartTest {
                   Map.entry("/pods", Set.of("list", "watch")),
                   Map.entry("/secrets", Set.of("get")),
                   Map.entry(
-                      "apps/daemonsets",
-                      Set.of("list", "watch", "create", "update", "delete")),
+                      "apps/daemonsets", Set.of("list", "watch", "create", "update", "delete")),
                   Map.entry("/events", Set.of("create", "patch"))));
       assertThat(verbsByResource(clusterRole(objects, FULLNAME + "-cluster").getRules()))
           .containsExactlyInAnyOrderEntriesOf(
@@ -329,9 +372,11 @@ class HelmChartTest {
       assertThat(verbsByResource(leases.getRules()))
           .containsExactlyInAnyOrderEntriesOf(
               Map.of("coordination.k8s.io/leases", Set.of("get", "create", "update", "patch")));
-      assertBoundToServiceAccount(clusterRoleBinding(objects, FULLNAME + "-cluster"),
+      assertBoundToServiceAccount(
+          clusterRoleBinding(objects, FULLNAME + "-cluster"),
           clusterRole(objects, FULLNAME + "-cluster"));
-      assertBoundToServiceAccount(roleBinding(objects, FULLNAME + "-leader-election", NAMESPACE), leases);
+      assertBoundToServiceAccount(
+          roleBinding(objects, FULLNAME + "-leader-election", NAMESPACE), leases);
     }
 
     @Test
@@ -353,10 +398,21 @@ class HelmChartTest {
     List<HasMetadata> objects = render(values("defaultRuntime", "crun"));
 
     assertThat(operatorConfig(objects)).containsEntry("defaultRuntime", "crun");
-    assertThat(deployment(objects).getSpec().getTemplate().getMetadata().getAnnotations().get("checksum/config"))
+    assertThat(
+            deployment(objects)
+                .getSpec()
+                .getTemplate()
+                .getMetadata()
+                .getAnnotations()
+                .get("checksum/config"))
         .as("a config change rolls the pods")
         .isNotEqualTo(
-            deployment(render()).getSpec().getTemplate().getMetadata().getAnnotations().get("checksum/config"));
+            deployment(render())
+                .getSpec()
+                .getTemplate()
+                .getMetadata()
+                .getAnnotations()
+                .get("checksum/config"));
   }
 
   @Test
@@ -389,16 +445,27 @@ class HelmChartTest {
     assertThat(map(operatorConfig(objects).get("grading"))).containsEntry("userNamespaces", false);
     String configYaml = all(objects, ConfigMap.class).get(0).getData().get("config.yaml");
     assertThat(OperatorConfig.parse(configYaml, "config.yaml").grading().userNamespaces())
-        .as("the operator reads what the chart writes").isFalse();
-    assertThat(OperatorConfig.parse(all(render(), ConfigMap.class).get(0).getData().get("config.yaml"), "config.yaml")
-        .grading().userNamespaces()).as("on by default").isTrue();
+        .as("the operator reads what the chart writes")
+        .isFalse();
+    assertThat(
+            OperatorConfig.parse(
+                    all(render(), ConfigMap.class).get(0).getData().get("config.yaml"),
+                    "config.yaml")
+                .grading()
+                .userNamespaces())
+        .as("on by default")
+        .isTrue();
   }
 
   @Test
   void prePullComesFromValues() {
-    List<HasMetadata> objects = render(values(
-        "prePull.enabled", false,
-        "prePull.helperImage", "mirror.example.edu/library/busybox:1.37.0-musl"));
+    List<HasMetadata> objects =
+        render(
+            values(
+                "prePull.enabled",
+                false,
+                "prePull.helperImage",
+                "mirror.example.edu/library/busybox:1.37.0-musl"));
 
     assertThat(map(operatorConfig(objects).get("prePull")))
         .containsEntry("enabled", false)
@@ -406,18 +473,32 @@ class HelmChartTest {
         .containsEntry("pauseImage", PrePullConfig.DEFAULT_PAUSE_IMAGE);
     String configYaml = all(objects, ConfigMap.class).get(0).getData().get("config.yaml");
     PrePullConfig read = OperatorConfig.parse(configYaml, "config.yaml").prePull();
-    assertThat(read).as("the operator reads what the chart writes")
-        .isEqualTo(new PrePullConfig(false, PrePullConfig.DEFAULT_PAUSE_IMAGE, "mirror.example.edu/library/busybox:1.37.0-musl"));
-    assertThat(OperatorConfig.parse(all(render(), ConfigMap.class).get(0).getData().get("config.yaml"), "config.yaml")
-        .prePull()).as("defaults").isEqualTo(PrePullConfig.defaults());
+    assertThat(read)
+        .as("the operator reads what the chart writes")
+        .isEqualTo(
+            new PrePullConfig(
+                false,
+                PrePullConfig.DEFAULT_PAUSE_IMAGE,
+                "mirror.example.edu/library/busybox:1.37.0-musl"));
+    assertThat(
+            OperatorConfig.parse(
+                    all(render(), ConfigMap.class).get(0).getData().get("config.yaml"),
+                    "config.yaml")
+                .prePull())
+        .as("defaults")
+        .isEqualTo(PrePullConfig.defaults());
   }
 
   @Test
   void prePullValuesAreChecked() {
-    assertThatThrownBy(() -> render(values("prePull.enabled", "yes"))).hasMessageContaining("enabled");
-    assertThatThrownBy(() -> render(values("prePull.pauseImage", ""))).hasMessageContaining("pauseImage");
-    assertThatThrownBy(() -> render(values("prePull.helperImage", " "))).hasMessageContaining("helperImage");
-    assertThatThrownBy(() -> render(values("prePull.resources", Map.of()))).hasMessageContaining("resources");
+    assertThatThrownBy(() -> render(values("prePull.enabled", "yes")))
+        .hasMessageContaining("enabled");
+    assertThatThrownBy(() -> render(values("prePull.pauseImage", "")))
+        .hasMessageContaining("pauseImage");
+    assertThatThrownBy(() -> render(values("prePull.helperImage", " ")))
+        .hasMessageContaining("helperImage");
+    assertThatThrownBy(() -> render(values("prePull.resources", Map.of())))
+        .hasMessageContaining("resources");
   }
 
   @Test
@@ -440,11 +521,15 @@ class HelmChartTest {
     }
     assertThat(all(objects, Role.class))
         .extracting(r -> r.getMetadata().getNamespace() + "/" + r.getMetadata().getName())
-        .containsExactlyInAnyOrder("a/" + FULLNAME, "b/" + FULLNAME, NAMESPACE + "/" + FULLNAME + "-leader-election");
+        .containsExactlyInAnyOrder(
+            "a/" + FULLNAME, "b/" + FULLNAME, NAMESPACE + "/" + FULLNAME + "-leader-election");
     assertThat(all(objects, ClusterRole.class))
         .as("only cluster-scoped kinds are cluster-wide: RuntimeClasses and Nodes")
         .singleElement()
-        .satisfies(role -> assertThat(resources(role.getRules())).containsExactlyInAnyOrder("runtimeclasses", "nodes"));
+        .satisfies(
+            role ->
+                assertThat(resources(role.getRules()))
+                    .containsExactlyInAnyOrder("runtimeclasses", "nodes"));
     assertThat(all(objects, ClusterRoleBinding.class))
         .extracting(b -> b.getRoleRef().getName())
         .containsExactly(FULLNAME + "-cluster");
@@ -481,14 +566,19 @@ class HelmChartTest {
     assertThat(all(objects, Service.class)).isEmpty();
     assertThat(ofKind(objects, "ServiceMonitor")).isEmpty();
     assertThat(operatorContainer(deployment(objects)).getReadinessProbe().getHttpGet().getPath())
-        .as("probes stay").isEqualTo("/readyz");
+        .as("probes stay")
+        .isEqualTo("/readyz");
   }
 
   @Test
   void serviceMonitorScrapesTheMetricsService() {
     List<HasMetadata> objects =
-        render(values("metrics.serviceMonitor.enabled", true, "metrics.serviceMonitor.labels",
-            Map.of("release", "prometheus")));
+        render(
+            values(
+                "metrics.serviceMonitor.enabled",
+                true,
+                "metrics.serviceMonitor.labels",
+                Map.of("release", "prometheus")));
 
     HasMetadata serviceMonitor = ofKind(objects, "ServiceMonitor").get(0);
     assertThat(serviceMonitor).isInstanceOf(GenericKubernetesResource.class);
@@ -529,20 +619,27 @@ class HelmChartTest {
         render(
             values(
                 "nodeSelector", Map.of("kubernetes.io/os", "linux"),
-                "tolerations", List.of(Map.of("key", "dedicated", "operator", "Exists", "effect", "NoSchedule"))));
+                "tolerations",
+                    List.of(
+                        Map.of("key", "dedicated", "operator", "Exists", "effect", "NoSchedule"))));
 
     var podSpec = deployment(objects).getSpec().getTemplate().getSpec();
     assertThat(podSpec.getNodeSelector()).containsEntry("kubernetes.io/os", "linux");
-    assertThat(podSpec.getTolerations()).singleElement().satisfies(t -> {
-      assertThat(t.getKey()).isEqualTo("dedicated");
-      assertThat(t.getEffect()).isEqualTo("NoSchedule");
-    });
+    assertThat(podSpec.getTolerations())
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.getKey()).isEqualTo("dedicated");
+              assertThat(t.getEffect()).isEqualTo("NoSchedule");
+            });
   }
 
   @Test
   void chartShipsTheGeneratedCrdWhenTheBuildCopiedIt() throws Exception {
-    Path crd = ChartFixture.chartDir().resolve("crds/gradingenvironments.grading.inginious.org-v1.yml");
-    Assumptions.assumeTrue(Files.exists(crd), "the build has not copied the CRD into the chart yet");
+    Path crd =
+        ChartFixture.chartDir().resolve("crds/gradingenvironments.grading.inginious.org-v1.yml");
+    Assumptions.assumeTrue(
+        Files.exists(crd), "the build has not copied the CRD into the chart yet");
 
     CustomResourceDefinition definition =
         Serialization.unmarshal(Files.readString(crd), CustomResourceDefinition.class);
@@ -571,7 +668,8 @@ class HelmChartTest {
             .findFirst()
             .orElseThrow();
     assertThat(configMap.getData()).containsOnlyKeys("config.yaml");
-    return Serialization.unmarshal(configMap.getData().get("config.yaml"), new TypeReference<>() {});
+    return Serialization.unmarshal(
+        configMap.getData().get("config.yaml"), new TypeReference<>() {});
   }
 
   @SuppressWarnings("unchecked")
@@ -597,7 +695,10 @@ class HelmChartTest {
         .flatMap(
             rule ->
                 rule.getApiGroups().stream()
-                    .flatMap(group -> rule.getResources().stream().map(resource -> Map.entry(group + "/" + resource, rule))))
+                    .flatMap(
+                        group ->
+                            rule.getResources().stream()
+                                .map(resource -> Map.entry(group + "/" + resource, rule))))
         .collect(
             Collectors.toMap(
                 Map.Entry::getKey,
@@ -621,14 +722,20 @@ class HelmChartTest {
 
   private static Role role(List<HasMetadata> objects, String name, String namespace) {
     return all(objects, Role.class).stream()
-        .filter(r -> r.getMetadata().getName().equals(name) && namespace.equals(r.getMetadata().getNamespace()))
+        .filter(
+            r ->
+                r.getMetadata().getName().equals(name)
+                    && namespace.equals(r.getMetadata().getNamespace()))
         .findFirst()
         .orElseThrow(() -> new AssertionError("no Role " + namespace + "/" + name));
   }
 
   private static RoleBinding roleBinding(List<HasMetadata> objects, String name, String namespace) {
     return all(objects, RoleBinding.class).stream()
-        .filter(r -> r.getMetadata().getName().equals(name) && namespace.equals(r.getMetadata().getNamespace()))
+        .filter(
+            r ->
+                r.getMetadata().getName().equals(name)
+                    && namespace.equals(r.getMetadata().getNamespace()))
         .findFirst()
         .orElseThrow(() -> new AssertionError("no RoleBinding " + namespace + "/" + name));
   }
@@ -636,21 +743,27 @@ class HelmChartTest {
   private static void assertBoundToServiceAccount(ClusterRoleBinding binding, ClusterRole role) {
     assertThat(binding.getRoleRef().getKind()).isEqualTo("ClusterRole");
     assertThat(binding.getRoleRef().getName()).isEqualTo(role.getMetadata().getName());
-    assertThat(binding.getSubjects()).singleElement().satisfies(s -> {
-      assertThat(s.getKind()).isEqualTo("ServiceAccount");
-      assertThat(s.getName()).isEqualTo(FULLNAME);
-      assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
-    });
+    assertThat(binding.getSubjects())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getKind()).isEqualTo("ServiceAccount");
+              assertThat(s.getName()).isEqualTo(FULLNAME);
+              assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
+            });
   }
 
   private static void assertBoundToServiceAccount(RoleBinding binding, Role role) {
     assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
     assertThat(binding.getRoleRef().getName()).isEqualTo(role.getMetadata().getName());
     assertThat(binding.getMetadata().getNamespace()).isEqualTo(role.getMetadata().getNamespace());
-    assertThat(binding.getSubjects()).singleElement().satisfies(s -> {
-      assertThat(s.getKind()).isEqualTo("ServiceAccount");
-      assertThat(s.getName()).isEqualTo(FULLNAME);
-      assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
-    });
+    assertThat(binding.getSubjects())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getKind()).isEqualTo("ServiceAccount");
+              assertThat(s.getName()).isEqualTo(FULLNAME);
+              assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
+            });
   }
 }

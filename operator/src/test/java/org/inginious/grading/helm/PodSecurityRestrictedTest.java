@@ -27,20 +27,30 @@ class PodSecurityRestrictedTest {
     assertThat(PodSecurityStandards.restricted(deployment.getSpec().getTemplate())).isEmpty();
   }
 
-  // ---------------------------------------------------------------- beyond the standard (chart contract)
+  // ---------------------------------------------------------------- beyond the standard (chart
+  // contract)
 
   @Test
   void readOnlyRootFilesystem() {
     assertThat(pod.getContainers())
         .as("chart contract: readOnlyRootFilesystem")
-        .allSatisfy(c -> assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).as(c.getName()).isTrue());
+        .allSatisfy(
+            c ->
+                assertThat(c.getSecurityContext().getReadOnlyRootFilesystem())
+                    .as(c.getName())
+                    .isTrue());
   }
 
   @Test
   void runsAsTheNonRootUser65532() {
     assertThat(pod.getContainers())
         .as("chart contract: runAsUser 65532")
-        .allSatisfy(c -> assertThat(c.getSecurityContext().getRunAsUser() != null
-            ? c.getSecurityContext().getRunAsUser() : pod.getSecurityContext().getRunAsUser()).isEqualTo(65532L));
+        .allSatisfy(
+            c ->
+                assertThat(
+                        c.getSecurityContext().getRunAsUser() != null
+                            ? c.getSecurityContext().getRunAsUser()
+                            : pod.getSecurityContext().getRunAsUser())
+                    .isEqualTo(65532L));
   }
 }

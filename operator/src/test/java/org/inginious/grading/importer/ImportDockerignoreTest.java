@@ -8,7 +8,9 @@ import org.junit.jupiter.api.Test;
 class ImportDockerignoreTest {
   @Test
   void patternsExcludeFilesAndWholeDirectories() {
-    Dockerignore ignore = Dockerignore.parse("""
+    Dockerignore ignore =
+        Dockerignore.parse(
+            """
         # comments and blank lines are skipped
 
         **/*.pyc
@@ -18,7 +20,9 @@ class ImportDockerignoreTest {
         """);
     assertThat(ignore.excludes("a.pyc")).isTrue();
     assertThat(ignore.excludes("lib/deep/x.pyc")).isTrue();
-    assertThat(ignore.excludes("notes/answers.md")).as("a directory excludes what it holds").isTrue();
+    assertThat(ignore.excludes("notes/answers.md"))
+        .as("a directory excludes what it holds")
+        .isTrue();
     assertThat(ignore.excludes("lib/notes")).as("anchored at the context root").isFalse();
     assertThat(ignore.excludes("build-output/x")).isTrue();
     assertThat(ignore.excludes("secret1.txt")).isTrue();
@@ -28,7 +32,9 @@ class ImportDockerignoreTest {
 
   @Test
   void anExclamationMarkIncludesAgainAndTheLastMatchWins() {
-    Dockerignore ignore = Dockerignore.parse("""
+    Dockerignore ignore =
+        Dockerignore.parse(
+            """
         data
         !data/keep.csv
         *.md

@@ -18,8 +18,11 @@ import org.inginious.grading.config.OperatorConfig;
  * old and current), copied to a temp dir so a test may add to them, file modes kept.
  */
 final class ImportFixtures {
-  static final Path ROOT = Path.of(System.getProperty("project.root", "..")).toAbsolutePath().normalize()
-      .resolve("operator/src/test/resources/import");
+  static final Path ROOT =
+      Path.of(System.getProperty("project.root", ".."))
+          .toAbsolutePath()
+          .normalize()
+          .resolve("operator/src/test/resources/import");
 
   record Run(int exitCode, String out, String err) {}
 
@@ -33,7 +36,11 @@ final class ImportFixtures {
         if (Files.isDirectory(path)) {
           Files.createDirectories(destination);
         } else {
-          Files.copy(path, destination, StandardCopyOption.COPY_ATTRIBUTES, StandardCopyOption.REPLACE_EXISTING);
+          Files.copy(
+              path,
+              destination,
+              StandardCopyOption.COPY_ATTRIBUTES,
+              StandardCopyOption.REPLACE_EXISTING);
         }
       }
     } catch (IOException e) {
@@ -44,22 +51,34 @@ final class ImportFixtures {
 
   static ImportResult importTree(Path dir, Map<String, String> buildArgs) {
     try {
-      return Importer.run(new ImportOptions(dir, "registry.example.edu/inginious", null, buildArgs, OperatorConfig.defaults()));
+      return Importer.run(
+          new ImportOptions(
+              dir, "registry.example.edu/inginious", null, buildArgs, OperatorConfig.defaults()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
   static ImportedEnvironment row(ImportResult result, String environmentName) {
-    return result.environments().stream().filter(e -> e.environmentName().equals(environmentName)).findFirst()
-        .orElseThrow(() -> new AssertionError("no row for " + environmentName + " in " + result.environments().stream()
-            .map(ImportedEnvironment::environmentName).toList()));
+    return result.environments().stream()
+        .filter(e -> e.environmentName().equals(environmentName))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new AssertionError(
+                    "no row for "
+                        + environmentName
+                        + " in "
+                        + result.environments().stream()
+                            .map(ImportedEnvironment::environmentName)
+                            .toList()));
   }
 
   static Run cli(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
+    int code =
+        Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
     return new Run(code, out.toString(), err.toString());
   }
 

@@ -30,12 +30,14 @@ record Kustomized(List<GradingEnvironment> environments, List<ConfigMap> configM
   static Kustomized read(Path dir) {
     try {
       JsonNode kustomization = YAML.readTree(dir.resolve("kustomization.yaml").toFile());
-      // without a namespace, kubectl applies into the current one: "default" here, as ManifestReader does
+      // without a namespace, kubectl applies into the current one: "default" here, as
+      // ManifestReader does
       String namespace = kustomization.path("namespace").asText("default");
       List<GradingEnvironment> environments = new ArrayList<>();
       for (JsonNode resource : kustomization.path("resources")) {
-        GradingEnvironment environment = Serialization.unmarshal(Files.readString(dir.resolve(resource.asText())),
-            GradingEnvironment.class);
+        GradingEnvironment environment =
+            Serialization.unmarshal(
+                Files.readString(dir.resolve(resource.asText())), GradingEnvironment.class);
         environment.getMetadata().setNamespace(namespace);
         environments.add(environment);
       }
@@ -53,9 +55,15 @@ record Kustomized(List<GradingEnvironment> environments, List<ConfigMap> configM
             binaryData.put(key, Base64.getEncoder().encodeToString(content));
           }
         }
-        configMaps.add(new ConfigMapBuilder().withNewMetadata().withName(generator.path("name").asText())
-            .withNamespace(namespace).endMetadata()
-            .withData(data.isEmpty() ? null : data).withBinaryData(binaryData.isEmpty() ? null : binaryData).build());
+        configMaps.add(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(generator.path("name").asText())
+                .withNamespace(namespace)
+                .endMetadata()
+                .withData(data.isEmpty() ? null : data)
+                .withBinaryData(binaryData.isEmpty() ? null : binaryData)
+                .build());
       }
       return new Kustomized(environments, configMaps);
     } catch (IOException e) {

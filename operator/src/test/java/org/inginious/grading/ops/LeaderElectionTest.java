@@ -20,9 +20,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.inginious.grading.GradingOperator;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.config.OperatorConfig;
-import org.inginious.grading.GradingOperator;
 import org.inginious.grading.testing.MockCluster;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,8 +31,9 @@ import org.junit.jupiter.api.Test;
 /** Two real operators against one mock API server: one holds the Lease and reconciles. */
 class LeaderElectionTest {
   static final String LEASE_NAMESPACE = "grading-system";
-  static final LeaderElection.Timings SHORT = new LeaderElection.Timings(
-      Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofMillis(250));
+  static final LeaderElection.Timings SHORT =
+      new LeaderElection.Timings(
+          Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofMillis(250));
   static final Duration TIMEOUT = Duration.ofSeconds(10);
 
   MockCluster cluster;
@@ -49,17 +50,29 @@ class LeaderElectionTest {
     Replica(String identity) {
       election = LeaderElection.of(LEASE_NAMESPACE, identity, SHORT, false);
       metrics.bindLeaderElection(election);
-      operator = new GradingOperator(client, OperatorConfig.defaults(), Set.of(), FAST,
-          metrics.josdkMetrics(), election.configuration(), metrics::recordBuild);
-      http = new OperatorHttpServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-          operator.operator(), metrics, election);
+      operator =
+          new GradingOperator(
+              client,
+              OperatorConfig.defaults(),
+              Set.of(),
+              FAST,
+              metrics.josdkMetrics(),
+              election.configuration(),
+              metrics::recordBuild);
+      http =
+          new OperatorHttpServer(
+              new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+              operator.operator(),
+              metrics,
+              election);
       http.start();
       replicas.add(this);
     }
 
     double reconciliationsOf() {
       return metrics.registry().find("reconciliations.started.total").counters().stream()
-          .mapToDouble(Counter::count).sum();
+          .mapToDouble(Counter::count)
+          .sum();
     }
 
     @Override
@@ -76,16 +89,28 @@ class LeaderElectionTest {
     cluster = new MockCluster();
     // Before electing, JOSDK asks the API server (SelfSubjectRulesReview) whether it may use the
     // Lease. The CRUD store cannot compute that answer: give the one the chart's Role yields.
-    cluster.server().expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
-        .andReturn(201, leaseRules()).always();
+    cluster
+        .server()
+        .expect()
+        .post()
+        .withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
+        .andReturn(201, leaseRules())
+        .always();
   }
 
   static SelfSubjectRulesReview leaseRules() {
     return new SelfSubjectRulesReviewBuilder()
-        .withNewSpec().withNamespace(LEASE_NAMESPACE).endSpec()
-        .withNewStatus().withIncomplete(false)
-        .addToResourceRules(new ResourceRuleBuilder() // geo.rbac.leaderElectionRules in the chart
-            .withApiGroups("coordination.k8s.io").withResources("leases").withVerbs("get", "create", "update", "patch").build())
+        .withNewSpec()
+        .withNamespace(LEASE_NAMESPACE)
+        .endSpec()
+        .withNewStatus()
+        .withIncomplete(false)
+        .addToResourceRules(
+            new ResourceRuleBuilder() // geo.rbac.leaderElectionRules in the chart
+                .withApiGroups("coordination.k8s.io")
+                .withResources("leases")
+                .withVerbs("get", "create", "update", "patch")
+                .build())
         .endStatus()
         .build();
   }
@@ -97,7 +122,12 @@ class LeaderElectionTest {
   }
 
   private GradingEnvironment status(String name) {
-    return cluster.client().resources(GradingEnvironment.class).inNamespace("grading").withName(name).get();
+    return cluster
+        .client()
+        .resources(GradingEnvironment.class)
+        .inNamespace("grading")
+        .withName(name)
+        .get();
   }
 
   private RuntimeClass runtimeClass(String name) {
@@ -119,7 +149,13 @@ class LeaderElectionTest {
     Replica leader = a.election.isLeader() ? a : b;
     Replica standby = leader == a ? b : a;
     assertThat(standby.election.isLeader()).isFalse();
-    Lease lease = cluster.client().leases().inNamespace(LEASE_NAMESPACE).withName(LeaderElection.LEASE_NAME).get();
+    Lease lease =
+        cluster
+            .client()
+            .leases()
+            .inNamespace(LEASE_NAMESPACE)
+            .withName(LeaderElection.LEASE_NAME)
+            .get();
     assertThat(lease.getSpec().getHolderIdentity()).isEqualTo(leader.election.identity());
 
     // both replicas are ready: a standby waiting for the Lease must not block a rolling update
@@ -128,7 +164,8 @@ class LeaderElectionTest {
     assertThat(leaderReady.statusCode()).isEqualTo(200);
     assertThat(leaderReady.body()).contains("leader (" + leader.election.identity());
     assertThat(standbyReady.statusCode()).isEqualTo(200);
-    assertThat(standbyReady.body()).contains("standby (" + standby.election.identity() + ")")
+    assertThat(standbyReady.body())
+        .contains("standby (" + standby.election.identity() + ")")
         .contains("held by " + leader.election.identity());
     assertThat(get(standby.http.port(), "/healthz").statusCode()).isEqualTo(200);
     assertThat(get(leader.http.port(), "/metrics").body()).contains("grading_operator_leader 1.0");
@@ -139,20 +176,38 @@ class LeaderElectionTest {
     await().atMost(TIMEOUT).until(() -> leader.reconciliationsOf() > 0);
     assertThat(standby.reconciliationsOf()).isZero();
 
-    // the leader creates the managed RuntimeClasses, used or not; a new leader makes them right again
+    // the leader creates the managed RuntimeClasses, used or not; a new leader makes them right
+    // again
     await().atMost(TIMEOUT).untilAsserted(() -> assertThat(runtimeClass("runc")).isNotNull());
     await().atMost(TIMEOUT).untilAsserted(() -> assertThat(runtimeClass("crun")).isNotNull());
-    cluster.client().resources(RuntimeClass.class).withName("crun").delete(); // no environment uses it
+    cluster
+        .client()
+        .resources(RuntimeClass.class)
+        .withName("crun")
+        .delete(); // no environment uses it
 
     leader.close();
     await().atMost(TIMEOUT).until(standby.election::isLeader);
     await().atMost(TIMEOUT).untilAsserted(() -> assertThat(runtimeClass("crun")).isNotNull());
     cluster.client().resource(invalidEnvironment("second")).create();
     awaitStatus("second");
-    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(standby.metrics.registry()
-        .find("reconciliations.started.total").counters()).isNotEmpty());
-    assertThat(cluster.client().leases().inNamespace(LEASE_NAMESPACE).withName(LeaderElection.LEASE_NAME).get()
-        .getSpec().getHolderIdentity()).isEqualTo(standby.election.identity());
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () ->
+                assertThat(
+                        standby.metrics.registry().find("reconciliations.started.total").counters())
+                    .isNotEmpty());
+    assertThat(
+            cluster
+                .client()
+                .leases()
+                .inNamespace(LEASE_NAMESPACE)
+                .withName(LeaderElection.LEASE_NAME)
+                .get()
+                .getSpec()
+                .getHolderIdentity())
+        .isEqualTo(standby.election.identity());
   }
 
   @Test
@@ -161,13 +216,18 @@ class LeaderElectionTest {
     assertThat(LeaderElection.fromEnvironment(Map.of("LEADER_ELECTION", "true", "POD_NAME", "p-1")))
         .hasValueSatisfying(e -> assertThat(e.identity()).isEqualTo("p-1"));
     assertThat(LeaderElection.fromEnvironment(Map.of("POD_NAMESPACE", "ops", "POD_NAME", "p-2")))
-        .hasValueSatisfying(e -> {
-          assertThat(e.identity()).isEqualTo("p-2");
-          assertThat(e.configuration().getLeaseNamespace()).contains("ops");
-          assertThat(e.configuration().getLeaseName()).isEqualTo(LeaderElection.LEASE_NAME);
-          assertThat(e.configuration().isExitOnStopLeading()).isFalse(); // our callback exits, not JOSDK
-        });
-    assertThat(LeaderElection.fromEnvironment(Map.of("POD_NAMESPACE", "ops", "LEADER_ELECTION", "false"))).isEmpty();
+        .hasValueSatisfying(
+            e -> {
+              assertThat(e.identity()).isEqualTo("p-2");
+              assertThat(e.configuration().getLeaseNamespace()).contains("ops");
+              assertThat(e.configuration().getLeaseName()).isEqualTo(LeaderElection.LEASE_NAME);
+              assertThat(e.configuration().isExitOnStopLeading())
+                  .isFalse(); // our callback exits, not JOSDK
+            });
+    assertThat(
+            LeaderElection.fromEnvironment(
+                Map.of("POD_NAMESPACE", "ops", "LEADER_ELECTION", "false")))
+        .isEmpty();
     assertThat(LeaderElection.fromEnvironment(Map.of("POD_NAMESPACE", "ops", "HOSTNAME", "host-1")))
         .hasValueSatisfying(e -> assertThat(e.identity()).isEqualTo("host-1"));
     org.assertj.core.api.Assertions.assertThatIllegalArgumentException()

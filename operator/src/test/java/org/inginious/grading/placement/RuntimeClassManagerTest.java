@@ -25,7 +25,9 @@ class RuntimeClassManagerTest {
 
   private RuntimeClass desired(String name) {
     return RuntimeClasses.desired(OperatorConfig.defaults()).stream()
-        .filter(rc -> rc.getMetadata().getName().equals(name)).findFirst().orElseThrow();
+        .filter(rc -> rc.getMetadata().getName().equals(name))
+        .findFirst()
+        .orElseThrow();
   }
 
   private RuntimeClass ensure(String name) {
@@ -37,16 +39,37 @@ class RuntimeClassManagerTest {
     ensure("runc");
     ensure("crun");
     assertThat(get("runc").getHandler()).isEqualTo("runc");
-    assertThat(get("runc").getMetadata().getLabels()).containsEntry(Labels.MANAGED_BY, Labels.OPERATOR);
-    assertThat(get("crun").getScheduling().getNodeSelector()).containsEntry("grading.inginious.org/crun", "true");
+    assertThat(get("runc").getMetadata().getLabels())
+        .containsEntry(Labels.MANAGED_BY, Labels.OPERATOR);
+    assertThat(get("crun").getScheduling().getNodeSelector())
+        .containsEntry("grading.inginious.org/crun", "true");
   }
 
   @Test
   void aWrongHandlerIsRecreatedAndADriftedSelectorCorrected() {
-    cluster.client().resource(new RuntimeClassBuilder().withNewMetadata().withName("runc").endMetadata()
-        .withHandler("runsc").build()).create();
-    cluster.client().resource(new RuntimeClassBuilder().withNewMetadata().withName("crun").endMetadata()
-        .withHandler("crun").withNewScheduling().withNodeSelector(Map.of("old", "selector")).endScheduling().build()).create();
+    cluster
+        .client()
+        .resource(
+            new RuntimeClassBuilder()
+                .withNewMetadata()
+                .withName("runc")
+                .endMetadata()
+                .withHandler("runsc")
+                .build())
+        .create();
+    cluster
+        .client()
+        .resource(
+            new RuntimeClassBuilder()
+                .withNewMetadata()
+                .withName("crun")
+                .endMetadata()
+                .withHandler("crun")
+                .withNewScheduling()
+                .withNodeSelector(Map.of("old", "selector"))
+                .endScheduling()
+                .build())
+        .create();
     String runcUid = get("runc").getMetadata().getUid();
     String crunUid = get("crun").getMetadata().getUid();
 
@@ -54,10 +77,15 @@ class RuntimeClassManagerTest {
     ensure("crun");
 
     assertThat(get("runc").getHandler()).isEqualTo("runc");
-    assertThat(get("runc").getMetadata().getUid()).as("recreated: the handler is immutable").isNotEqualTo(runcUid);
+    assertThat(get("runc").getMetadata().getUid())
+        .as("recreated: the handler is immutable")
+        .isNotEqualTo(runcUid);
     RuntimeClass crun = get("crun");
-    assertThat(crun.getScheduling().getNodeSelector()).containsExactlyEntriesOf(Map.of("grading.inginious.org/crun", "true"));
-    assertThat(crun.getMetadata().getUid()).as("updated in place, not recreated").isEqualTo(crunUid);
+    assertThat(crun.getScheduling().getNodeSelector())
+        .containsExactlyEntriesOf(Map.of("grading.inginious.org/crun", "true"));
+    assertThat(crun.getMetadata().getUid())
+        .as("updated in place, not recreated")
+        .isEqualTo(crunUid);
   }
 
   @Test
@@ -72,14 +100,26 @@ class RuntimeClassManagerTest {
   void losingARaceIsQuiet() {
     // another reconcile created it after our cache last looked: AlreadyExists
     ensure("runc");
-    assertThat(RuntimeClassManager.ensure(cluster.client(), desired("runc"), null).getHandler()).isEqualTo("runc");
+    assertThat(RuntimeClassManager.ensure(cluster.client(), desired("runc"), null).getHandler())
+        .isEqualTo("runc");
     // a stale cached version: Conflict
-    RuntimeClass stale = new RuntimeClassBuilder(get("runc")).editMetadata().withLabels(Map.of()).endMetadata().build();
-    cluster.client().resources(RuntimeClass.class).withName("runc").edit(rc -> {
-      rc.getMetadata().setAnnotations(Map.of("touched", "by someone"));
-      return rc;
-    });
-    assertThat(RuntimeClassManager.ensure(cluster.client(), desired("runc"), stale).getHandler()).isEqualTo("runc");
+    RuntimeClass stale =
+        new RuntimeClassBuilder(get("runc"))
+            .editMetadata()
+            .withLabels(Map.of())
+            .endMetadata()
+            .build();
+    cluster
+        .client()
+        .resources(RuntimeClass.class)
+        .withName("runc")
+        .edit(
+            rc -> {
+              rc.getMetadata().setAnnotations(Map.of("touched", "by someone"));
+              return rc;
+            });
+    assertThat(RuntimeClassManager.ensure(cluster.client(), desired("runc"), stale).getHandler())
+        .isEqualTo("runc");
     // deleted meanwhile by another reconcile recreating it: NotFound is quiet too
     RuntimeClass wrong = new RuntimeClassBuilder(get("runc")).withHandler("runsc").build();
     cluster.client().resources(RuntimeClass.class).withName("runc").delete();

@@ -6,9 +6,9 @@ import io.fabric8.kubernetes.api.model.PodTemplate;
 import io.fabric8.kubernetes.api.model.PodTemplateBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class DesiredStateMatcherTest {
 
@@ -16,47 +16,73 @@ class DesiredStateMatcherTest {
     Map<String, Quantity> quantities = new java.util.TreeMap<>();
     limits.forEach((name, amount) -> quantities.put(name, new Quantity(amount)));
     return new PodTemplateBuilder()
-        .withNewMetadata().withName("php-grading").withNamespace("grading").endMetadata()
-        .withNewTemplate().withNewSpec()
-        .addNewContainer().withName("grading").withImage("img@sha256:1")
-        .addNewEnv().withName("SIZE").withValue(envValue).endEnv()
-        .withNewResources().withLimits(quantities).withRequests(quantities).endResources()
+        .withNewMetadata()
+        .withName("php-grading")
+        .withNamespace("grading")
+        .endMetadata()
+        .withNewTemplate()
+        .withNewSpec()
+        .addNewContainer()
+        .withName("grading")
+        .withImage("img@sha256:1")
+        .addNewEnv()
+        .withName("SIZE")
+        .withValue(envValue)
+        .endEnv()
+        .withNewResources()
+        .withLimits(quantities)
+        .withRequests(quantities)
+        .endResources()
         .endContainer()
-        .endSpec().endTemplate()
+        .endSpec()
+        .endTemplate()
         .build();
   }
 
   @ParameterizedTest(name = "{0} is {1} as the API server writes it")
   @CsvSource({
-      "1000m, 1",
-      "0.5, 500m",
-      "1024Mi, 1Gi",
-      "1G, 1000M",
-      "2, 2000m",
+    "1000m, 1",
+    "0.5, 500m",
+    "1024Mi, 1Gi",
+    "1G, 1000M",
+    "2, 2000m",
   })
   void quantitiesTheServerCanonicalisedStillMatch(String desired, String canonical) {
-    assertThat(DesiredStateMatcher.satisfies(
-        template(Map.of("cpu", canonical, "memory", canonical), "x"),
-        template(Map.of("cpu", desired, "memory", desired), "x"))).isTrue();
+    assertThat(
+            DesiredStateMatcher.satisfies(
+                template(Map.of("cpu", canonical, "memory", canonical), "x"),
+                template(Map.of("cpu", desired, "memory", desired), "x")))
+        .isTrue();
   }
 
   @Test
   void anotherAmountIsADifference() {
-    assertThat(DesiredStateMatcher.satisfies(template(Map.of("cpu", "2"), "x"), template(Map.of("cpu", "1"), "x"))).isFalse();
-    assertThat(DesiredStateMatcher.satisfies(template(Map.of("memory", "1Gi"), "x"), template(Map.of("memory", "1G"), "x")))
+    assertThat(
+            DesiredStateMatcher.satisfies(
+                template(Map.of("cpu", "2"), "x"), template(Map.of("cpu", "1"), "x")))
+        .isFalse();
+    assertThat(
+            DesiredStateMatcher.satisfies(
+                template(Map.of("memory", "1Gi"), "x"), template(Map.of("memory", "1G"), "x")))
         .isFalse();
   }
 
   @Test
   void aResourceAddedByHandIsADifference() {
-    assertThat(DesiredStateMatcher.satisfies(template(Map.of("cpu", "1", "nvidia.com/gpu", "1"), "x"),
-        template(Map.of("cpu", "1"), "x"))).isFalse();
+    assertThat(
+            DesiredStateMatcher.satisfies(
+                template(Map.of("cpu", "1", "nvidia.com/gpu", "1"), "x"),
+                template(Map.of("cpu", "1"), "x")))
+        .isFalse();
   }
 
   @Test
   void onlyQuantitiesAreComparedByAmount() {
-    assertThat(DesiredStateMatcher.satisfies(template(Map.of("cpu", "1"), "1"), template(Map.of("cpu", "1"), "1000m")))
-        .as("an environment variable is text").isFalse();
+    assertThat(
+            DesiredStateMatcher.satisfies(
+                template(Map.of("cpu", "1"), "1"), template(Map.of("cpu", "1"), "1000m")))
+        .as("an environment variable is text")
+        .isFalse();
   }
 
   @Test
@@ -64,21 +90,27 @@ class DesiredStateMatcherTest {
     PodTemplate desired = template(Map.of("cpu", "1"), "x");
     PodTemplate userNamespaced = template(Map.of("cpu", "1"), "x");
     userNamespaced.getTemplate().getSpec().setHostUsers(false);
-    assertThat(DesiredStateMatcher.satisfies(userNamespaced, desired)).as("user namespaces turned off").isFalse();
+    assertThat(DesiredStateMatcher.satisfies(userNamespaced, desired))
+        .as("user namespaces turned off")
+        .isFalse();
     assertThat(DesiredStateMatcher.satisfies(userNamespaced, userNamespaced)).isTrue();
     PodTemplate placed = template(Map.of("cpu", "1"), "x");
     placed.getTemplate().getSpec().setNodeSelector(Map.of("disk", "ssd"));
-    assertThat(DesiredStateMatcher.satisfies(placed, desired)).as("nodeSelector removed from the spec").isFalse();
+    assertThat(DesiredStateMatcher.satisfies(placed, desired))
+        .as("nodeSelector removed from the spec")
+        .isFalse();
   }
 
   @Test
   void aFieldAddedByHandIsADifference() {
     PodTemplate hostNetwork = template(Map.of("cpu", "1"), "x");
     hostNetwork.getTemplate().getSpec().setHostNetwork(true);
-    assertThat(DesiredStateMatcher.satisfies(hostNetwork, template(Map.of("cpu", "1"), "x"))).isFalse();
+    assertThat(DesiredStateMatcher.satisfies(hostNetwork, template(Map.of("cpu", "1"), "x")))
+        .isFalse();
     PodTemplate serviceAccount = template(Map.of("cpu", "1"), "x");
     serviceAccount.getTemplate().getSpec().getContainers().get(0).setWorkingDir("/root");
-    assertThat(DesiredStateMatcher.satisfies(serviceAccount, template(Map.of("cpu", "1"), "x"))).isFalse();
+    assertThat(DesiredStateMatcher.satisfies(serviceAccount, template(Map.of("cpu", "1"), "x")))
+        .isFalse();
   }
 
   @Test
@@ -102,7 +134,13 @@ class DesiredStateMatcherTest {
     actual.getMetadata().setResourceVersion("42");
     actual.getMetadata().setUid("uid");
     actual.getTemplate().getSpec().setDnsPolicy("ClusterFirst");
-    actual.getTemplate().getSpec().getContainers().get(0).setTerminationMessagePath("/dev/termination-log");
-    assertThat(DesiredStateMatcher.satisfies(actual, template(Map.of("cpu", "1000m"), "x"))).isTrue();
+    actual
+        .getTemplate()
+        .getSpec()
+        .getContainers()
+        .get(0)
+        .setTerminationMessagePath("/dev/termination-log");
+    assertThat(DesiredStateMatcher.satisfies(actual, template(Map.of("cpu", "1000m"), "x")))
+        .isTrue();
   }
 }

@@ -42,28 +42,36 @@ class EnvironmentEventsTest {
 
   private static List<Event> eventsOf(String name) {
     return client.v1().events().inNamespace("grading").list().getItems().stream()
-        .filter(e -> name.equals(e.getInvolvedObject().getName())).toList();
+        .filter(e -> name.equals(e.getInvolvedObject().getName()))
+        .toList();
   }
 
   @Test
   void theSameEventAgainRaisesTheCountOfTheFirst() {
     GradingEnvironment env = Environments.prebuilt("flapping", "r/x:v1", "");
-    EnvironmentEvents events = new EnvironmentEvents(client, Clock.fixed(Instant.parse("2026-12-02T10:00:00Z"), ZoneOffset.UTC));
+    EnvironmentEvents events =
+        new EnvironmentEvents(
+            client, Clock.fixed(Instant.parse("2026-12-02T10:00:00Z"), ZoneOffset.UTC));
     for (int i = 0; i < 3; i++) {
       events.record(env, ready("r/x@sha256:aa"), ready("r/x@sha256:bb"));
     }
-    assertThat(eventsOf("flapping")).singleElement().satisfies(e -> {
-      assertThat(e.getReason()).isEqualTo(StatusEvents.IMAGE_UPDATED);
-      assertThat(e.getType()).isEqualTo("Normal");
-      assertThat(e.getCount()).isEqualTo(3);
-      assertThat(e.getInvolvedObject().getUid()).isEqualTo("uid-flapping");
-    });
+    assertThat(eventsOf("flapping"))
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getReason()).isEqualTo(StatusEvents.IMAGE_UPDATED);
+              assertThat(e.getType()).isEqualTo("Normal");
+              assertThat(e.getCount()).isEqualTo(3);
+              assertThat(e.getInvolvedObject().getUid()).isEqualTo("uid-flapping");
+            });
   }
 
   @Test
   void aLoopOfDistinctEventsIsCappedPerWindow() {
     GradingEnvironment env = Environments.prebuilt("looping", "r/x:v1", "");
-    EnvironmentEvents events = new EnvironmentEvents(client, Clock.fixed(Instant.parse("2026-12-02T10:00:00Z"), ZoneOffset.UTC));
+    EnvironmentEvents events =
+        new EnvironmentEvents(
+            client, Clock.fixed(Instant.parse("2026-12-02T10:00:00Z"), ZoneOffset.UTC));
     for (int i = 0; i < 50; i++) {
       events.record(env, ready("r/x@sha256:" + i), ready("r/x@sha256:" + (i + 1)));
     }

@@ -1,7 +1,5 @@
 package org.inginious.grading.reconciler;
 
-import org.inginious.grading.GradingOperator;
-import org.inginious.grading.api.ConditionReasons;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -22,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.inginious.grading.GradingOperator;
+import org.inginious.grading.api.ConditionReasons;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.Phase;
 import org.inginious.grading.config.OperatorConfig;
@@ -48,7 +48,8 @@ class LayersBuildOperatorTest {
   static KubernetesClient client;
   static OperatorConfig config;
   static GradingOperator operator;
-  static final org.inginious.grading.testing.Reconciles reconciles = new org.inginious.grading.testing.Reconciles();
+  static final org.inginious.grading.testing.Reconciles reconciles =
+      new org.inginious.grading.testing.Reconciles();
 
   @BeforeAll
   static void start() {
@@ -59,13 +60,27 @@ class LayersBuildOperatorTest {
     config = OperatorConfig.parse("builds: {jib: {cacheDir: " + cache + "}}", "test");
     operator = startOperator();
     // kata-deploy and the NVIDIA GPU operator install these in a real cluster
-    client.resource(new io.fabric8.kubernetes.api.model.node.v1.RuntimeClassBuilder().withNewMetadata().withName("nvidia")
-        .endMetadata().withHandler("nvidia").build()).create();
+    client
+        .resource(
+            new io.fabric8.kubernetes.api.model.node.v1.RuntimeClassBuilder()
+                .withNewMetadata()
+                .withName("nvidia")
+                .endMetadata()
+                .withHandler("nvidia")
+                .build())
+        .create();
   }
 
   static GradingOperator startOperator() {
-    return new GradingOperator(client, config, Set.of(), PrebuiltEnvironmentOperatorTest.FAST, reconciles, null,
-        org.inginious.grading.image.common.BuildListener.NONE).start();
+    return new GradingOperator(
+            client,
+            config,
+            Set.of(),
+            PrebuiltEnvironmentOperatorTest.FAST,
+            reconciles,
+            null,
+            org.inginious.grading.image.common.BuildListener.NONE)
+        .start();
   }
 
   @AfterAll
@@ -76,16 +91,27 @@ class LayersBuildOperatorTest {
   }
 
   static void configMap(String name, Map<String, String> data) {
-    ConfigMap cm = new ConfigMapBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata().withData(data).build();
+    ConfigMap cm =
+        new ConfigMapBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(NS)
+            .endMetadata()
+            .withData(data)
+            .build();
     client.resource(cm).createOr(existing -> existing.update());
   }
 
-  static GradingEnvironment layers(String name, String repositoryHost, String buildYaml, String gradingYaml) {
+  static GradingEnvironment layers(
+      String name, String repositoryHost, String buildYaml, String gradingYaml) {
     return layers(name, repositoryHost, "", buildYaml, gradingYaml);
   }
 
-  static GradingEnvironment layers(String name, String repositoryHost, String imageExtra, String buildYaml, String gradingYaml) {
-    GradingEnvironment env = Environments.fromYaml("""
+  static GradingEnvironment layers(
+      String name, String repositoryHost, String imageExtra, String buildYaml, String gradingYaml) {
+    GradingEnvironment env =
+        Environments.fromYaml(
+            """
         apiVersion: grading.inginious.org/v1alpha1
         kind: GradingEnvironment
         metadata: {name: %s, namespace: %s}
@@ -95,16 +121,28 @@ class LayersBuildOperatorTest {
         %s
           grading:
         %s
-        """.formatted(name, NS, repositoryHost, name, imageExtra, buildYaml.indent(4).stripTrailing(),
-        gradingYaml.isBlank() ? "    {}" : gradingYaml.indent(4).stripTrailing()));
+        """
+                .formatted(
+                    name,
+                    NS,
+                    repositoryHost,
+                    name,
+                    imageExtra,
+                    buildYaml.indent(4).stripTrailing(),
+                    gradingYaml.isBlank() ? "    {}" : gradingYaml.indent(4).stripTrailing()));
     return client.resource(env).create();
   }
 
   static void edit(String name, java.util.function.Consumer<GradingEnvironment> change) {
-    client.resources(GradingEnvironment.class).inNamespace(NS).withName(name).edit(e -> {
-      change.accept(e);
-      return e;
-    });
+    client
+        .resources(GradingEnvironment.class)
+        .inNamespace(NS)
+        .withName(name)
+        .edit(
+            e -> {
+              change.accept(e);
+              return e;
+            });
   }
 
   static GradingEnvironment get(String name) {
@@ -116,25 +154,36 @@ class LayersBuildOperatorTest {
   }
 
   static GradingEnvironment awaitReason(String name, String reason) {
-    await().atMost(TIMEOUT).untilAsserted(() -> {
-      GradingEnvironment env = get(name);
-      assertThat(env.getStatus()).isNotNull();
-      assertThat(ready(env).getReason()).as(() -> ready(env).getMessage()).isEqualTo(reason);
-    });
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () -> {
+              GradingEnvironment env = get(name);
+              assertThat(env.getStatus()).isNotNull();
+              assertThat(ready(env).getReason())
+                  .as(() -> ready(env).getMessage())
+                  .isEqualTo(reason);
+            });
     return get(name);
   }
 
   static GradingEnvironment awaitNewImage(String name, String previousImage) {
-    await().atMost(TIMEOUT).untilAsserted(() -> {
-      GradingEnvironment env = get(name);
-      assertThat(env.getStatus().phase).isEqualTo(Phase.Ready);
-      assertThat(env.getStatus().image).isNotEqualTo(previousImage);
-    });
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () -> {
+              GradingEnvironment env = get(name);
+              assertThat(env.getStatus().phase).isEqualTo(Phase.Ready);
+              assertThat(env.getStatus().image).isNotEqualTo(previousImage);
+            });
     return get(name);
   }
 
   static long manifestPushes(LocalRegistry registry, String repository) {
-    return Pattern.compile("PUT /v2/" + Pattern.quote(repository) + "/manifests/").matcher(registry.logText()).results().count();
+    return Pattern.compile("PUT /v2/" + Pattern.quote(repository) + "/manifests/")
+        .matcher(registry.logText())
+        .results()
+        .count();
   }
 
   static PodTemplate podTemplate(String name) {
@@ -144,26 +193,32 @@ class LayersBuildOperatorTest {
   @Test
   void buildsPushesAndPlacesALayersEnvironment() {
     configMap("runner-script", Map.of("run.sh", "#!/bin/sh\nexec \"$@\"\n"));
-    layers("runner", registry.host(), """
+    layers(
+        "runner",
+        registry.host(),
+        """
         layers:
           files: [{configMapRef: {name: runner-script}, path: /task/bin, mode: "0755"}]
           env: {LANG: C.UTF-8}
           workingDir: /task
-        """, "gpu: {count: 1}");
+        """,
+        "gpu: {count: 1}");
 
     GradingEnvironment env = awaitReason("runner", ConditionReasons.PLACED);
     assertThat(env.getStatus().phase).isEqualTo(Phase.Ready);
     String repository = "inginious/env-runner";
     assertThat(env.getStatus().image).startsWith(registry.host() + "/" + repository + "@sha256:");
     assertThat(env.getStatus().buildHash).matches("sha256:[0-9a-f]{64}");
-    assertThat(env.getStatus().build.name).isEqualTo("runner-build-" + env.getStatus().buildHash.substring(7, 15));
+    assertThat(env.getStatus().build.name)
+        .isEqualTo("runner-build-" + env.getStatus().buildHash.substring(7, 15));
     assertThat(env.getStatus().build.completionTime).isNotNull();
 
     String digest = env.getStatus().image.substring(env.getStatus().image.indexOf('@') + 1);
     RegistryContents.Manifest manifest = contents.manifest(repository, digest);
     assertThat(manifest.digest()).isEqualTo(digest);
     // pushed under the hash prefix as its tag
-    assertThat(contents.manifest(repository, env.getStatus().buildHash.substring(7, 23)).digest()).isEqualTo(digest);
+    assertThat(contents.manifest(repository, env.getStatus().buildHash.substring(7, 23)).digest())
+        .isEqualTo(digest);
 
     JsonNode config = contents.config(repository, manifest).path("config");
     assertThat(config.path("Labels").path(Labels.IMAGE_NAME).asText()).isEqualTo("runner");
@@ -171,22 +226,34 @@ class LayersBuildOperatorTest {
     assertThat(config.path("Labels").has(Labels.IMAGE_NEED_ROOT)).isFalse();
     List<String> envVars = new ArrayList<>();
     config.path("Env").forEach(v -> envVars.add(v.asText()));
-    assertThat(envVars).contains("LANG=C.UTF-8", "NVIDIA_VISIBLE_DEVICES=all", "NVIDIA_DRIVER_CAPABILITIES=compute,utility");
+    assertThat(envVars)
+        .contains(
+            "LANG=C.UTF-8",
+            "NVIDIA_VISIBLE_DEVICES=all",
+            "NVIDIA_DRIVER_CAPABILITIES=compute,utility");
     assertThat(config.path("WorkingDir").asText()).isEqualTo("/task");
 
-    var files = contents.layer(repository, manifest.layerDigests().get(manifest.layerDigests().size() - 1));
+    var files =
+        contents.layer(repository, manifest.layerDigests().get(manifest.layerDigests().size() - 1));
     assertThat(files).containsKey("/task/bin/run.sh");
     assertThat(files.get("/task/bin/run.sh").text()).isEqualTo("#!/bin/sh\nexec \"$@\"\n");
     assertThat(files.get("/task/bin/run.sh").mode() & 0777).isEqualTo(0755);
 
-    assertThat(podTemplate("runner").getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo(env.getStatus().image);
-    assertThat(podTemplate("runner").getTemplate().getSpec().getRuntimeClassName()).isEqualTo("nvidia").as("gpu -> nvidia");
+    assertThat(podTemplate("runner").getTemplate().getSpec().getContainers().get(0).getImage())
+        .isEqualTo(env.getStatus().image);
+    assertThat(podTemplate("runner").getTemplate().getSpec().getRuntimeClassName())
+        .isEqualTo("nvidia")
+        .as("gpu -> nvidia");
   }
 
   @Test
   void unchangedInputsNeverRebuildNotEvenAfterARestart() throws Exception {
     configMap("stable-files", Map.of("a.txt", "a"));
-    layers("stable", registry.host(), "layers:\n  files: [{configMapRef: {name: stable-files}, path: /opt}]", "");
+    layers(
+        "stable",
+        registry.host(),
+        "layers:\n  files: [{configMapRef: {name: stable-files}, path: /opt}]",
+        "");
     GradingEnvironment first = awaitReason("stable", ConditionReasons.PLACED);
     long pushes = manifestPushes(registry, "inginious/env-stable");
     assertThat(pushes).isGreaterThanOrEqualTo(1);
@@ -198,8 +265,12 @@ class LayersBuildOperatorTest {
     operator = startOperator();
     // an unrelated edit of the spec (not an input of the image) reconciles again
     edit("stable", e -> e.getSpec().grading.activeDeadlineSeconds = 99L);
-    await().atMost(TIMEOUT).untilAsserted(() ->
-        assertThat(podTemplate("stable").getTemplate().getSpec().getActiveDeadlineSeconds()).isEqualTo(99L));
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () ->
+                assertThat(podTemplate("stable").getTemplate().getSpec().getActiveDeadlineSeconds())
+                    .isEqualTo(99L));
     reconciles.awaitReconciledAgain(client, "runc", "stable");
 
     GradingEnvironment after = get("stable");
@@ -212,16 +283,23 @@ class LayersBuildOperatorTest {
   @Test
   void editingAReferencedConfigMapRebuildsAndMovesThePodTemplate() {
     configMap("lib-files", Map.of("lib.py", "VERSION = 1\n"));
-    layers("lib", registry.host(), "layers:\n  files: [{configMapRef: {name: lib-files}, path: /course/lib}]", "");
+    layers(
+        "lib",
+        registry.host(),
+        "layers:\n  files: [{configMapRef: {name: lib-files}, path: /course/lib}]",
+        "");
     GradingEnvironment first = awaitReason("lib", ConditionReasons.PLACED);
 
     configMap("lib-files", Map.of("lib.py", "VERSION = 2\n"));
     GradingEnvironment second = awaitNewImage("lib", first.getStatus().image);
     assertThat(second.getStatus().buildHash).isNotEqualTo(first.getStatus().buildHash);
-    assertThat(podTemplate("lib").getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo(second.getStatus().image);
+    assertThat(podTemplate("lib").getTemplate().getSpec().getContainers().get(0).getImage())
+        .isEqualTo(second.getStatus().image);
     String digest = second.getStatus().image.substring(second.getStatus().image.indexOf('@') + 1);
     var manifest = contents.manifest("inginious/env-lib", digest);
-    var files = contents.layer("inginious/env-lib", manifest.layerDigests().get(manifest.layerDigests().size() - 1));
+    var files =
+        contents.layer(
+            "inginious/env-lib", manifest.layerDigests().get(manifest.layerDigests().size() - 1));
     assertThat(files).as("layer entries").containsKey("/course/lib/lib.py");
     assertThat(files.get("/course/lib/lib.py").text()).isEqualTo("VERSION = 2\n");
   }
@@ -230,22 +308,35 @@ class LayersBuildOperatorTest {
   void aChildWaitsForItsBaseAndIsRebuiltOnceAfterIt() {
     configMap("child-files", Map.of("child.txt", "child"));
     // the child first: its base does not exist yet
-    layers("child", registry.host(), """
+    layers(
+        "child",
+        registry.host(),
+        """
         base: {environment: parent}
         layers:
           files: [{configMapRef: {name: child-files}, path: /child}]
-        """, "");
+        """,
+        "");
     awaitReason("child", "BaseNotFound");
 
     configMap("parent-files", Map.of("parent.txt", "v1"));
-    layers("parent", registry.host(), "layers:\n  files: [{configMapRef: {name: parent-files}, path: /parent}]", "");
+    layers(
+        "parent",
+        registry.host(),
+        "layers:\n  files: [{configMapRef: {name: parent-files}, path: /parent}]",
+        "");
     GradingEnvironment parent = awaitReason("parent", ConditionReasons.PLACED);
     GradingEnvironment child = awaitReason("child", ConditionReasons.PLACED);
     String childRepo = "inginious/env-child";
-    var childManifest = contents.manifest(childRepo, child.getStatus().image.substring(child.getStatus().image.indexOf('@') + 1));
-    var parentManifest = contents.manifest("inginious/env-parent",
-        parent.getStatus().image.substring(parent.getStatus().image.indexOf('@') + 1));
-    assertThat(childManifest.layerDigests()).startsWith(parentManifest.layerDigests().toArray(String[]::new));
+    var childManifest =
+        contents.manifest(
+            childRepo, child.getStatus().image.substring(child.getStatus().image.indexOf('@') + 1));
+    var parentManifest =
+        contents.manifest(
+            "inginious/env-parent",
+            parent.getStatus().image.substring(parent.getStatus().image.indexOf('@') + 1));
+    assertThat(childManifest.layerDigests())
+        .startsWith(parentManifest.layerDigests().toArray(String[]::new));
     long childPushes = manifestPushes(registry, childRepo);
 
     configMap("parent-files", Map.of("parent.txt", "v2"));
@@ -253,23 +344,42 @@ class LayersBuildOperatorTest {
     GradingEnvironment newChild = awaitNewImage("child", child.getStatus().image);
     assertThat(Instant.parse(newChild.getStatus().build.startTime))
         .isAfterOrEqualTo(Instant.parse(newParent.getStatus().build.completionTime));
-    var rebuilt = contents.manifest(childRepo, newChild.getStatus().image.substring(newChild.getStatus().image.indexOf('@') + 1));
-    var newParentManifest = contents.manifest("inginious/env-parent",
-        newParent.getStatus().image.substring(newParent.getStatus().image.indexOf('@') + 1));
-    assertThat(rebuilt.layerDigests()).startsWith(newParentManifest.layerDigests().toArray(String[]::new));
-    await().pollDelay(Duration.ofSeconds(1)).atMost(TIMEOUT).untilAsserted(() ->
-        assertThat(manifestPushes(registry, childRepo)).isEqualTo(childPushes + 1));
+    var rebuilt =
+        contents.manifest(
+            childRepo,
+            newChild.getStatus().image.substring(newChild.getStatus().image.indexOf('@') + 1));
+    var newParentManifest =
+        contents.manifest(
+            "inginious/env-parent",
+            newParent.getStatus().image.substring(newParent.getStatus().image.indexOf('@') + 1));
+    assertThat(rebuilt.layerDigests())
+        .startsWith(newParentManifest.layerDigests().toArray(String[]::new));
+    await()
+        .pollDelay(Duration.ofSeconds(1))
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () -> assertThat(manifestPushes(registry, childRepo)).isEqualTo(childPushes + 1));
   }
 
   @Test
   void missingConfigMapAndBaseImageAreReportedThenRecover() {
-    layers("needs-files", registry.host(), "layers:\n  files: [{configMapRef: {name: not-yet}, path: /opt}]", "");
+    layers(
+        "needs-files",
+        registry.host(),
+        "layers:\n  files: [{configMapRef: {name: not-yet}, path: /opt}]",
+        "");
     GradingEnvironment missing = awaitReason("needs-files", "ConfigMapMissing");
-    assertThat(ready(missing).getMessage()).contains("grading/not-yet").contains("spec.build.layers.files[0].configMapRef");
+    assertThat(ready(missing).getMessage())
+        .contains("grading/not-yet")
+        .contains("spec.build.layers.files[0].configMapRef");
     configMap("not-yet", Map.of("f", "x"));
     awaitReason("needs-files", ConditionReasons.PLACED);
 
-    layers("needs-base", registry.host(), "base: {image: \"" + registry.host() + "/library/base:v1\"}\nlayers: {env: {A: b}}", "");
+    layers(
+        "needs-base",
+        registry.host(),
+        "base: {image: \"" + registry.host() + "/library/base:v1\"}\nlayers: {env: {A: b}}",
+        "");
     awaitReason("needs-base", "BaseImageNotFound");
     TestImages.push(registry.host(), "library/base", "v1", Map.of());
     GradingEnvironment built = awaitReason("needs-base", ConditionReasons.PLACED);
@@ -279,30 +389,53 @@ class LayersBuildOperatorTest {
   @Test
   void wrongPushCredentialsThenAStoppedRegistryAreReportedAndRecover() {
     try (LocalRegistry secured = LocalRegistry.withHtpasswd("builder", "right-password")) {
-      client.resource(dockerConfig("push-creds", secured.host(), "builder", "wrong-password")).create();
-      layers("secured", secured.host(), ", pushSecretRef: {name: push-creds}", "layers: {env: {A: b}}", "");
+      client
+          .resource(dockerConfig("push-creds", secured.host(), "builder", "wrong-password"))
+          .create();
+      layers(
+          "secured",
+          secured.host(),
+          ", pushSecretRef: {name: push-creds}",
+          "layers: {env: {A: b}}",
+          "");
       GradingEnvironment unauthorized = awaitReason("secured", "PushUnauthorized");
       assertThat(unauthorized.getStatus().phase).isEqualTo(Phase.Failed);
-      assertThat(Conditions.find(unauthorized.getStatus().conditions, Conditions.BUILT).orElseThrow().getReason())
+      assertThat(
+              Conditions.find(unauthorized.getStatus().conditions, Conditions.BUILT)
+                  .orElseThrow()
+                  .getReason())
           .isEqualTo("PushUnauthorized");
       assertThat(unauthorized.toString()).doesNotContain("wrong-password");
 
       secured.stop();
-      client.resource(dockerConfig("push-creds", secured.host(), "builder", "right-password")).update();
+      client
+          .resource(dockerConfig("push-creds", secured.host(), "builder", "right-password"))
+          .update();
       awaitReason("secured", "RegistryUnavailable");
 
       secured.start();
       GradingEnvironment ready = awaitReason("secured", ConditionReasons.PLACED);
-      assertThat(ready.getStatus().image).startsWith(secured.host() + "/inginious/env-secured@sha256:");
+      assertThat(ready.getStatus().image)
+          .startsWith(secured.host() + "/inginious/env-secured@sha256:");
     }
   }
 
-  static io.fabric8.kubernetes.api.model.Secret dockerConfig(String name, String host, String user, String password) {
-    String auth = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+  static io.fabric8.kubernetes.api.model.Secret dockerConfig(
+      String name, String host, String user, String password) {
+    String auth =
+        Base64.getEncoder()
+            .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     String json = "{\"auths\":{\"" + host + "\":{\"auth\":\"" + auth + "\"}}}";
-    return new SecretBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
+    return new SecretBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(NS)
+        .endMetadata()
         .withType("kubernetes.io/dockerconfigjson")
-        .withData(Map.of(".dockerconfigjson", Base64.getEncoder().encodeToString(json.getBytes(StandardCharsets.UTF_8))))
+        .withData(
+            Map.of(
+                ".dockerconfigjson",
+                Base64.getEncoder().encodeToString(json.getBytes(StandardCharsets.UTF_8))))
         .build();
   }
 }

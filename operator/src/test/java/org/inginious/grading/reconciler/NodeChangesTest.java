@@ -26,11 +26,14 @@ class NodeChangesTest {
     changes.record("n1", null); // joined, then left: no change at all
 
     await().atMost(Duration.ofSeconds(5)).until(() -> !batches.isEmpty());
-    assertThat(batches).singleElement().satisfies(batch -> {
-      assertThat(batch).hasSize(999);
-      assertThat(batch).contains(new NodeChanges.Change(null, node("n0", "b")));
-      assertThat(batch).extracting(c -> c.after().name()).doesNotContain("n1");
-    });
+    assertThat(batches)
+        .singleElement()
+        .satisfies(
+            batch -> {
+              assertThat(batch).hasSize(999);
+              assertThat(batch).contains(new NodeChanges.Change(null, node("n0", "b")));
+              assertThat(batch).extracting(c -> c.after().name()).doesNotContain("n1");
+            });
     assertThat(changes.facts()).hasSize(999);
   }
 
@@ -44,7 +47,8 @@ class NodeChangesTest {
     changes.record("n", node("n", "a"));
     changes.record("n", node("n", "b"));
     await().atMost(Duration.ofSeconds(5)).until(() -> batches.size() == 2);
-    assertThat(batches.get(1)).containsExactly(new NodeChanges.Change(node("n", "a"), node("n", "b")));
+    assertThat(batches.get(1))
+        .containsExactly(new NodeChanges.Change(node("n", "a"), node("n", "b")));
     await().atMost(Duration.ofSeconds(5)).until(changes::idle);
     changes.record("n", node("n", "b"));
     assertThat(changes.idle()).as("the same facts again start no batch").isTrue();

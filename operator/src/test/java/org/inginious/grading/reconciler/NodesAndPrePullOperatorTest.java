@@ -29,7 +29,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Eligibility and pre-pull on the CRUD mock, reconcile by reconcile (the real control plane has NodeEligibilityIT). */
+/**
+ * Eligibility and pre-pull on the CRUD mock, reconcile by reconcile (the real control plane has
+ * NodeEligibilityIT).
+ */
 class NodesAndPrePullOperatorTest {
   static final Duration TIMEOUT = Duration.ofSeconds(20);
   static MockCluster cluster;
@@ -42,8 +45,16 @@ class NodesAndPrePullOperatorTest {
     registry = LocalRegistry.open();
     cluster = new MockCluster();
     client = cluster.client();
-    operator = new GradingOperator(client, OperatorConfig.defaults(), Set.of(), PrebuiltEnvironmentOperatorTest.FAST,
-        null, null, BuildListener.NONE).start();
+    operator =
+        new GradingOperator(
+                client,
+                OperatorConfig.defaults(),
+                Set.of(),
+                PrebuiltEnvironmentOperatorTest.FAST,
+                null,
+                null,
+                BuildListener.NONE)
+            .start();
   }
 
   @AfterAll
@@ -54,8 +65,10 @@ class NodesAndPrePullOperatorTest {
   }
 
   private static void apply(String name, String grading) throws Exception {
-    TestImages.push(registry.host(), "inginious/env-" + name, "v1", Map.of(Labels.IMAGE_NAME, name));
-    GradingEnvironment env = Environments.prebuilt(name, registry.host() + "/inginious/env-" + name + ":v1", grading);
+    TestImages.push(
+        registry.host(), "inginious/env-" + name, "v1", Map.of(Labels.IMAGE_NAME, name));
+    GradingEnvironment env =
+        Environments.prebuilt(name, registry.host() + "/inginious/env-" + name + ":v1", grading);
     env.getMetadata().setUid(null);
     env.getMetadata().setGeneration(null);
     env.getSpec().image = new ImageSpec();
@@ -80,52 +93,115 @@ class NodesAndPrePullOperatorTest {
   @Test
   void schedulableFollowsANodeThatJoinsAndIsTainted() throws Exception {
     apply("ssd", "nodeSelector: {disk: ssd}");
-    await().atMost(TIMEOUT).untilAsserted(() -> {
-      assertThat(condition("ssd", Conditions.SCHEDULABLE).getReason()).isEqualTo(ConditionReasons.NO_ELIGIBLE_NODES);
-      assertThat(condition("ssd", Conditions.STALLED).getStatus()).isEqualTo("True");
-      assertThat(condition("ssd", Conditions.READY).getStatus()).as("Ready is about image and placement").isEqualTo("True");
-    });
-    assertThat(condition("ssd", Conditions.SCHEDULABLE).getMessage()).contains("spec.grading.nodeSelector {disk=ssd}");
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () -> {
+              assertThat(condition("ssd", Conditions.SCHEDULABLE).getReason())
+                  .isEqualTo(ConditionReasons.NO_ELIGIBLE_NODES);
+              assertThat(condition("ssd", Conditions.STALLED).getStatus()).isEqualTo("True");
+              assertThat(condition("ssd", Conditions.READY).getStatus())
+                  .as("Ready is about image and placement")
+                  .isEqualTo("True");
+            });
+    assertThat(condition("ssd", Conditions.SCHEDULABLE).getMessage())
+        .contains("spec.grading.nodeSelector {disk=ssd}");
 
-    client.resource(new NodeBuilder().withNewMetadata().withName("ssd-1").withLabels(Map.of("disk", "ssd")).endMetadata()
-        .withNewStatus().addNewCondition().withType("Ready").withStatus("True").endCondition()
-        .withAllocatable(Map.of("cpu", new Quantity("4"))).endStatus().build()).create();
-    await().atMost(TIMEOUT).untilAsserted(() -> {
-      assertThat(condition("ssd", Conditions.SCHEDULABLE).getStatus()).isEqualTo("True");
-      assertThat(condition("ssd", Conditions.STALLED).getStatus()).isEqualTo("False");
-      assertThat(get("ssd").getStatus().nodes.eligible).isEqualTo(1);
-    });
+    client
+        .resource(
+            new NodeBuilder()
+                .withNewMetadata()
+                .withName("ssd-1")
+                .withLabels(Map.of("disk", "ssd"))
+                .endMetadata()
+                .withNewStatus()
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus("True")
+                .endCondition()
+                .withAllocatable(Map.of("cpu", new Quantity("4")))
+                .endStatus()
+                .build())
+        .create();
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () -> {
+              assertThat(condition("ssd", Conditions.SCHEDULABLE).getStatus()).isEqualTo("True");
+              assertThat(condition("ssd", Conditions.STALLED).getStatus()).isEqualTo("False");
+              assertThat(get("ssd").getStatus().nodes.eligible).isEqualTo(1);
+            });
 
-    client.nodes().withName("ssd-1").edit(n -> new NodeBuilder(n).editSpec()
-        .addNewTaint().withKey("exam").withValue("cs101").withEffect("NoSchedule").endTaint().endSpec().build());
-    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(condition("ssd", Conditions.SCHEDULABLE).getMessage())
-        .contains("ssd-1 has exam=cs101:NoSchedule"));
+    client
+        .nodes()
+        .withName("ssd-1")
+        .edit(
+            n ->
+                new NodeBuilder(n)
+                    .editSpec()
+                    .addNewTaint()
+                    .withKey("exam")
+                    .withValue("cs101")
+                    .withEffect("NoSchedule")
+                    .endTaint()
+                    .endSpec()
+                    .build());
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () ->
+                assertThat(condition("ssd", Conditions.SCHEDULABLE).getMessage())
+                    .contains("ssd-1 has exam=cs101:NoSchedule"));
   }
 
   @Test
   void environmentsOfOnePlacementShareOnePrePullDaemonSet() throws Exception {
     apply("alpha", "network: allowed");
     apply("beta", "network: allowed");
-    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(daemonSets())
-        .filteredOn(ds -> PrePullMembership.members(ds).stream().anyMatch(m -> m.name().equals("alpha")))
-        .singleElement()
-        .satisfies(ds -> assertThat(PrePullMembership.members(ds)).extracting(PrePullMember::name).contains("alpha", "beta")));
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () ->
+                assertThat(daemonSets())
+                    .filteredOn(
+                        ds ->
+                            PrePullMembership.members(ds).stream()
+                                .anyMatch(m -> m.name().equals("alpha")))
+                    .singleElement()
+                    .satisfies(
+                        ds ->
+                            assertThat(PrePullMembership.members(ds))
+                                .extracting(PrePullMember::name)
+                                .contains("alpha", "beta")));
     GradingEnvironment alpha = get("alpha");
     assertThat(alpha.getStatus().prePull).isNotNull();
-    assertThat(condition("alpha", Conditions.PULLED).getReason()).as("no DaemonSet controller here")
+    assertThat(condition("alpha", Conditions.PULLED).getReason())
+        .as("no DaemonSet controller here")
         .isIn(ConditionReasons.PULLING, ConditionReasons.IMAGE_PULLED);
 
     GradingEnvironment off = get("beta");
     off.getSpec().grading.prePull = false;
     client.resource(off).update();
-    await().atMost(TIMEOUT).untilAsserted(() -> {
-      assertThat(daemonSets()).flatExtracting(PrePullMembership::members).extracting(PrePullMember::name)
-          .contains("alpha").doesNotContain("beta");
-      assertThat(get("beta").getStatus().prePull).isNull();
-    });
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () -> {
+              assertThat(daemonSets())
+                  .flatExtracting(PrePullMembership::members)
+                  .extracting(PrePullMember::name)
+                  .contains("alpha")
+                  .doesNotContain("beta");
+              assertThat(get("beta").getStatus().prePull).isNull();
+            });
 
     client.resource(get("alpha")).delete();
-    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(daemonSets()).flatExtracting(PrePullMembership::members)
-        .extracting(PrePullMember::name).doesNotContain("alpha"));
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () ->
+                assertThat(daemonSets())
+                    .flatExtracting(PrePullMembership::members)
+                    .extracting(PrePullMember::name)
+                    .doesNotContain("alpha"));
   }
 }

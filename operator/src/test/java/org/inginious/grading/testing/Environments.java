@@ -14,7 +14,9 @@ public final class Environments {
 
   /** A prebuilt environment with the given spec.grading block (YAML, indented by 4). */
   public static GradingEnvironment prebuilt(String name, String image, String gradingYaml) {
-    GradingEnvironment env = fromYaml("""
+    GradingEnvironment env =
+        fromYaml(
+            """
         apiVersion: grading.inginious.org/v1alpha1
         kind: GradingEnvironment
         metadata: {name: %s, namespace: grading}
@@ -23,7 +25,11 @@ public final class Environments {
             prebuilt: {image: "%s"}
           grading:
         %s
-        """.formatted(name, image, gradingYaml.isBlank() ? "    {}" : gradingYaml.indent(4).stripTrailing()));
+        """
+                .formatted(
+                    name,
+                    image,
+                    gradingYaml.isBlank() ? "    {}" : gradingYaml.indent(4).stripTrailing()));
     env.getMetadata().setUid("uid-" + name);
     env.getMetadata().setGeneration(1L);
     return env;

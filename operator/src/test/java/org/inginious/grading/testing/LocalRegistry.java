@@ -18,9 +18,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real Docker registry (Debian's {@code docker-registry}) on 127.0.0.1 with a free port and
- * storage in a temp dir. Use it with try-with-resources, or as
- * {@code @RegisterExtension static final LocalRegistry REGISTRY = LocalRegistry.open();}
- * (closed after the class). {@link #stop()} and {@link #start()} keep port and storage.
+ * storage in a temp dir. Use it with try-with-resources, or as {@code @RegisterExtension static
+ * final LocalRegistry REGISTRY = LocalRegistry.open();} (closed after the class). {@link #stop()}
+ * and {@link #start()} keep port and storage.
  */
 public final class LocalRegistry implements AutoCloseable, AfterAllCallback {
 
@@ -48,7 +48,8 @@ public final class LocalRegistry implements AutoCloseable, AfterAllCallback {
   private LocalRegistry(String username, String password) {
     if (!Files.isExecutable(BINARY)) {
       throw new IllegalStateException(
-          BINARY + " is missing: tests need Debian's docker-registry package (.ci/run installs it)");
+          BINARY
+              + " is missing: tests need Debian's docker-registry package (.ci/run installs it)");
     }
     this.username = Optional.ofNullable(username);
     this.password = Optional.ofNullable(password);
@@ -112,7 +113,12 @@ public final class LocalRegistry implements AutoCloseable, AfterAllCallback {
     }
     stop();
     throw new IllegalStateException(
-        "docker-registry did not answer on " + host() + " within " + READY_TIMEOUT + ":\n" + logText());
+        "docker-registry did not answer on "
+            + host()
+            + " within "
+            + READY_TIMEOUT
+            + ":\n"
+            + logText());
   }
 
   /** Stops the process; storage and port stay reserved for {@link #start()}. */
@@ -204,9 +210,13 @@ public final class LocalRegistry implements AutoCloseable, AfterAllCallback {
     Path file = dir.resolve("htpasswd");
     Process p;
     try {
-      p = new ProcessBuilder("htpasswd", "-Bbn", username, password).redirectErrorStream(true).start();
+      p =
+          new ProcessBuilder("htpasswd", "-Bbn", username, password)
+              .redirectErrorStream(true)
+              .start();
     } catch (IOException e) {
-      throw new IllegalStateException("htpasswd is missing: install apache2-utils (.ci/run does)", e);
+      throw new IllegalStateException(
+          "htpasswd is missing: install apache2-utils (.ci/run does)", e);
     }
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     try {

@@ -12,12 +12,26 @@ import org.inginious.grading.cli.EmbeddedCluster;
 public final class MockCluster implements AutoCloseable {
   private final EmbeddedCluster cluster = new EmbeddedCluster();
 
-  /** With one Ready node, untainted and unlabelled, as a kubelet registers it: environments are schedulable. */
+  /**
+   * With one Ready node, untainted and unlabelled, as a kubelet registers it: environments are
+   * schedulable.
+   */
   public MockCluster() {
-    cluster.client().resource(new NodeBuilder()
-        .withNewMetadata().withName("node-1").endMetadata()
-        .withNewStatus().addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus()
-        .build()).create();
+    cluster
+        .client()
+        .resource(
+            new NodeBuilder()
+                .withNewMetadata()
+                .withName("node-1")
+                .endMetadata()
+                .withNewStatus()
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus("True")
+                .endCondition()
+                .endStatus()
+                .build())
+        .create();
   }
 
   public KubernetesClient client() {

@@ -8,11 +8,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The checker finds what it is meant to find: each bad field alone is one violation of its check. */
+/**
+ * The checker finds what it is meant to find: each bad field alone is one violation of its check.
+ */
 class PodSecurityStandardsTest {
 
   /** Passes restricted; each case below adds one field to it (or replaces its capabilities). */
-  private static final String RESTRICTED_POD = """
+  private static final String RESTRICTED_POD =
+      """
       metadata: {annotations: {ANNOTATION}}
       spec:
         POD
@@ -25,13 +28,16 @@ class PodSecurityStandardsTest {
       """;
 
   private static PodTemplateSpec pod(String where, String field) {
-    String yaml = RESTRICTED_POD
-        .replace("ANNOTATION", where.equals("annotation") ? field : "")
-        .replace("CAPABILITIES", where.equals("capabilities") ? field : "capabilities: {drop: [ALL]}")
-        .replace("POD_SECURITY", where.equals("podSecurity") ? ", " + field : "")
-        .replace("CONTAINER_SECURITY", where.equals("containerSecurity") ? ", " + field : "")
-        .replace("POD", where.equals("pod") ? field : "")
-        .replace("CONTAINER", where.equals("container") ? field : "");
+    String yaml =
+        RESTRICTED_POD
+            .replace("ANNOTATION", where.equals("annotation") ? field : "")
+            .replace(
+                "CAPABILITIES",
+                where.equals("capabilities") ? field : "capabilities: {drop: [ALL]}")
+            .replace("POD_SECURITY", where.equals("podSecurity") ? ", " + field : "")
+            .replace("CONTAINER_SECURITY", where.equals("containerSecurity") ? ", " + field : "")
+            .replace("POD", where.equals("pod") ? field : "")
+            .replace("CONTAINER", where.equals("container") ? field : "");
     return Serialization.unmarshal(yaml, PodTemplateSpec.class);
   }
 
@@ -41,7 +47,10 @@ class PodSecurityStandardsTest {
   }
 
   @ParameterizedTest(name = "{2}: {1}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       pod               | 'hostPID: true'                                                        | Host Namespaces
       pod               | 'hostNetwork: true'                                                    | Host Namespaces
       containerSecurity | 'privileged: true'                                                     | Privileged Containers
@@ -59,20 +68,29 @@ class PodSecurityStandardsTest {
       """)
   void eachBaselineCheckFindsItsField(String where, String field, String check) {
     assertThat(PodSecurityStandards.baseline(pod(where, field)))
-        .singleElement().asString().startsWith("baseline '" + check + "'");
+        .singleElement()
+        .asString()
+        .startsWith("baseline '" + check + "'");
   }
 
   @ParameterizedTest(name = "{2}: {1}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       containerSecurity | 'runAsUser: 0'                                                         | Running as Non-root user
       containerSecurity | 'runAsNonRoot: false'                                                  | Running as Non-root
       capabilities      | 'capabilities: {drop: [ALL], add: [CHOWN]}'                            | Capabilities
       pod               | 'volumes: [{name: n, nfs: {server: s, path: /}}]'                      | Volume Types
       """)
-  void eachRestrictedCheckFindsItsFieldThatBaselineAllows(String where, String field, String check) {
+  void eachRestrictedCheckFindsItsFieldThatBaselineAllows(
+      String where, String field, String check) {
     PodTemplateSpec pod = pod(where, field);
     assertThat(PodSecurityStandards.baseline(pod)).isEmpty();
-    assertThat(PodSecurityStandards.restricted(pod)).singleElement().asString().startsWith("restricted '" + check + "'");
+    assertThat(PodSecurityStandards.restricted(pod))
+        .singleElement()
+        .asString()
+        .startsWith("restricted '" + check + "'");
   }
 
   @Test
@@ -80,6 +98,9 @@ class PodSecurityStandardsTest {
     PodTemplateSpec pod = pod("", "");
     pod.getSpec().getContainers().get(0).getSecurityContext().setAllowPrivilegeEscalation(null);
     assertThat(PodSecurityStandards.baseline(pod)).isEmpty();
-    assertThat(PodSecurityStandards.restricted(pod)).singleElement().asString().startsWith("restricted 'Privilege Escalation'");
+    assertThat(PodSecurityStandards.restricted(pod))
+        .singleElement()
+        .asString()
+        .startsWith("restricted 'Privilege Escalation'");
   }
 }

@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
- * Counts reconciles per environment (JOSDK metrics), so that a test asserting that nothing
- * happened first sees the operator look again, instead of sleeping and hoping it did.
+ * Counts reconciles per environment (JOSDK metrics), so that a test asserting that nothing happened
+ * first sees the operator look again, instead of sleeping and hoping it did.
  */
 public final class Reconciles implements Metrics {
   private final Map<String, AtomicInteger> started = new ConcurrentHashMap<>();
@@ -28,7 +28,8 @@ public final class Reconciles implements Metrics {
   }
 
   @Override
-  public void reconciliationFinished(HasMetadata resource, RetryInfo retryInfo, Map<String, Object> metadata) {
+  public void reconciliationFinished(
+      HasMetadata resource, RetryInfo retryInfo, Map<String, Object> metadata) {
     counter(finished, resource.getMetadata().getName()).incrementAndGet();
   }
 
@@ -40,14 +41,25 @@ public final class Reconciles implements Metrics {
    * Wakes the named environments through the RuntimeClass they use (an annotation changes, which
    * the operator ignores) and waits until each has finished a reconcile that began after this call.
    */
-  public void awaitReconciledAgain(KubernetesClient client, String runtimeClass, String... environments) {
-    Map<String, Integer> startedBefore = Arrays.stream(environments)
-        .collect(Collectors.toMap(name -> name, name -> counter(started, name).get()));
-    client.resources(RuntimeClass.class).withName(runtimeClass).edit(rc -> {
-      rc.getMetadata().setAnnotations(Map.of("test/wake", Long.toString(System.nanoTime())));
-      return rc;
-    });
-    await().atMost(Duration.ofSeconds(20)).until(() -> startedBefore.entrySet().stream()
-        .allMatch(e -> counter(finished, e.getKey()).get() > e.getValue()));
+  public void awaitReconciledAgain(
+      KubernetesClient client, String runtimeClass, String... environments) {
+    Map<String, Integer> startedBefore =
+        Arrays.stream(environments)
+            .collect(Collectors.toMap(name -> name, name -> counter(started, name).get()));
+    client
+        .resources(RuntimeClass.class)
+        .withName(runtimeClass)
+        .edit(
+            rc -> {
+              rc.getMetadata()
+                  .setAnnotations(Map.of("test/wake", Long.toString(System.nanoTime())));
+              return rc;
+            });
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                startedBefore.entrySet().stream()
+                    .allMatch(e -> counter(finished, e.getKey()).get() > e.getValue()));
   }
 }

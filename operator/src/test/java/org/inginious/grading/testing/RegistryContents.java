@@ -26,7 +26,8 @@ public final class RegistryContents {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final String ACCEPT =
-      String.join(", ",
+      String.join(
+          ", ",
           "application/vnd.docker.distribution.manifest.v2+json",
           "application/vnd.oci.image.manifest.v1+json");
 
@@ -51,7 +52,8 @@ public final class RegistryContents {
   }
 
   /** One regular file (or directory) of a layer tar. */
-  public record LayerEntry(String path, int mode, boolean directory, long modifiedEpochSecond, byte[] content) {
+  public record LayerEntry(
+      String path, int mode, boolean directory, long modifiedEpochSecond, byte[] content) {
     public String text() {
       return new String(content, StandardCharsets.UTF_8);
     }
@@ -85,8 +87,14 @@ public final class RegistryContents {
           path = path.substring(0, path.length() - 1);
         }
         byte[] content = e.isDirectory() ? new byte[0] : tar.readAllBytes();
-        entries.put(path, new LayerEntry(path, e.getMode() & 07777, e.isDirectory(),
-            e.getLastModifiedDate().toInstant().getEpochSecond(), content));
+        entries.put(
+            path,
+            new LayerEntry(
+                path,
+                e.getMode() & 07777,
+                e.isDirectory(),
+                e.getLastModifiedDate().toInstant().getEpochSecond(),
+                content));
       }
     } catch (IOException e) {
       throw new IllegalStateException("cannot read layer " + digest, e);
@@ -96,12 +104,20 @@ public final class RegistryContents {
 
   private HttpResponse<byte[]> get(String path, String accept) {
     HttpRequest request =
-        HttpRequest.newBuilder(URI.create("http://" + host + path)).header("Accept", accept).GET().build();
+        HttpRequest.newBuilder(URI.create("http://" + host + path))
+            .header("Accept", accept)
+            .GET()
+            .build();
     try {
       HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
       if (response.statusCode() != 200) {
-        throw new IllegalStateException("GET " + request.uri() + " -> " + response.statusCode()
-            + " " + new String(response.body(), StandardCharsets.UTF_8));
+        throw new IllegalStateException(
+            "GET "
+                + request.uri()
+                + " -> "
+                + response.statusCode()
+                + " "
+                + new String(response.body(), StandardCharsets.UTF_8));
       }
       return response;
     } catch (IOException e) {

@@ -29,7 +29,8 @@ public final class TestImages {
   private TestImages() {}
 
   /** Pushes {@code host/repository:tag} with these labels; returns the manifest digest. */
-  public static String push(String host, String repository, String tag, Map<String, String> labels) {
+  public static String push(
+      String host, String repository, String tag, Map<String, String> labels) {
     return push(host, repository, tag, labels, Optional.empty(), Optional.empty());
   }
 
@@ -49,7 +50,11 @@ public final class TestImages {
    * that of the list. Every platform gets the same labels.
    */
   public static String pushMultiPlatform(
-      String host, String repository, String tag, Map<String, String> labels, Set<Platform> platforms) {
+      String host,
+      String repository,
+      String tag,
+      Map<String, String> labels,
+      Set<Platform> platforms) {
     return build(host, repository, tag, labels, platforms, Optional.empty(), Optional.empty());
   }
 
@@ -64,14 +69,25 @@ public final class TestImages {
     for (Map.Entry<String, Map<String, String>> e : labelsByArch.entrySet()) {
       String arch = e.getKey();
       String digest =
-          build(host, repository, tag + "-" + arch, e.getValue(),
-              Set.of(new Platform(arch, "linux")), Optional.empty(), Optional.empty());
+          build(
+              host,
+              repository,
+              tag + "-" + arch,
+              e.getValue(),
+              Set.of(new Platform(arch, "linux")),
+              Optional.empty(),
+              Optional.empty());
       HttpResponse<Void> head =
-          send(http, HttpRequest.newBuilder(manifestUri(host, repository, digest))
-              .method("HEAD", HttpRequest.BodyPublishers.noBody())
-              .header("Accept", "application/vnd.oci.image.manifest.v1+json, "
-                  + "application/vnd.docker.distribution.manifest.v2+json")
-              .build(), HttpResponse.BodyHandlers.discarding());
+          send(
+              http,
+              HttpRequest.newBuilder(manifestUri(host, repository, digest))
+                  .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                  .header(
+                      "Accept",
+                      "application/vnd.oci.image.manifest.v1+json, "
+                          + "application/vnd.docker.distribution.manifest.v2+json")
+                  .build(),
+              HttpResponse.BodyHandlers.discarding());
       String mediaType = head.headers().firstValue("Content-Type").orElseThrow();
       long size = head.headers().firstValueAsLong("Content-Length").orElseThrow();
       if (manifests.length() > 0) {
@@ -87,12 +103,16 @@ public final class TestImages {
         {"schemaVersion":2,"mediaType":"%s","manifests":[%s]}"""
             .formatted(OCI_INDEX, manifests);
     HttpResponse<String> put =
-        send(http, HttpRequest.newBuilder(manifestUri(host, repository, tag))
-            .PUT(HttpRequest.BodyPublishers.ofString(index, StandardCharsets.UTF_8))
-            .header("Content-Type", OCI_INDEX)
-            .build(), HttpResponse.BodyHandlers.ofString());
+        send(
+            http,
+            HttpRequest.newBuilder(manifestUri(host, repository, tag))
+                .PUT(HttpRequest.BodyPublishers.ofString(index, StandardCharsets.UTF_8))
+                .header("Content-Type", OCI_INDEX)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     if (put.statusCode() != 201) {
-      throw new IllegalStateException("pushing the index failed: " + put.statusCode() + " " + put.body());
+      throw new IllegalStateException(
+          "pushing the index failed: " + put.statusCode() + " " + put.body());
     }
     return put.headers().firstValue("Docker-Content-Digest").orElseThrow();
   }
@@ -100,13 +120,20 @@ public final class TestImages {
   /** The Content-Type a registry without auth serves for a manifest (tag or digest). */
   public static String manifestMediaType(String host, String repository, String reference) {
     HttpResponse<Void> head =
-        send(HttpClient.newHttpClient(), HttpRequest.newBuilder(manifestUri(host, repository, reference))
-            .method("HEAD", HttpRequest.BodyPublishers.noBody())
-            .header("Accept", String.join(", ", OCI_INDEX,
-                "application/vnd.docker.distribution.manifest.list.v2+json",
-                "application/vnd.oci.image.manifest.v1+json",
-                "application/vnd.docker.distribution.manifest.v2+json"))
-            .build(), HttpResponse.BodyHandlers.discarding());
+        send(
+            HttpClient.newHttpClient(),
+            HttpRequest.newBuilder(manifestUri(host, repository, reference))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .header(
+                    "Accept",
+                    String.join(
+                        ", ",
+                        OCI_INDEX,
+                        "application/vnd.docker.distribution.manifest.list.v2+json",
+                        "application/vnd.oci.image.manifest.v1+json",
+                        "application/vnd.docker.distribution.manifest.v2+json"))
+                .build(),
+            HttpResponse.BodyHandlers.discarding());
     return head.headers().firstValue("Content-Type").orElseThrow();
   }
 
@@ -117,7 +144,8 @@ public final class TestImages {
       Map<String, String> labels,
       Optional<String> username,
       Optional<String> password) {
-    return build(host, repository, tag, labels, Set.of(new Platform("amd64", "linux")), username, password);
+    return build(
+        host, repository, tag, labels, Set.of(new Platform("amd64", "linux")), username, password);
   }
 
   private static String build(

@@ -16,10 +16,11 @@ import java.util.Map;
  * operator versions that produce the same inputs.
  */
 public final class BuildHash {
-  private static final ObjectMapper CANONICAL = JsonMapper.builder()
-      .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
-      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-      .build();
+  private static final ObjectMapper CANONICAL =
+      JsonMapper.builder()
+          .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+          .build();
 
   private BuildHash() {}
 
@@ -27,7 +28,8 @@ public final class BuildHash {
   public static String of(Map<String, Object> inputs) {
     try {
       byte[] canonical = CANONICAL.writeValueAsString(inputs).getBytes(StandardCharsets.UTF_8);
-      return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
+      return "sha256:"
+          + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
     } catch (com.fasterxml.jackson.core.JsonProcessingException | NoSuchAlgorithmException e) {
       throw new IllegalStateException("cannot hash build inputs", e);
     }
@@ -38,8 +40,11 @@ public final class BuildHash {
     return hex(hash).substring(0, 16);
   }
 
-  /** The name of a build: `<env>-build-<hash8>` (the Kaniko Job and ConfigMap are called so too). */
-  public static String buildName(org.inginious.grading.api.GradingEnvironment environment, String hash) {
+  /**
+   * The name of a build: `<env>-build-<hash8>` (the Kaniko Job and ConfigMap are called so too).
+   */
+  public static String buildName(
+      org.inginious.grading.api.GradingEnvironment environment, String hash) {
     return environment.getMetadata().getName() + "-build-" + short8(hash);
   }
 

@@ -12,30 +12,47 @@ import java.util.Map;
 import org.inginious.grading.api.ConditionReasons;
 import org.inginious.grading.api.GradingEnvironment;
 
-/** What both build plans (layers, dockerfile) read alike: ConfigMaps, their binary values, the timeout. */
+/**
+ * What both build plans (layers, dockerfile) read alike: ConfigMaps, their binary values, the
+ * timeout.
+ */
 public final class BuildInputs {
   private BuildInputs() {}
 
   /** The ConfigMaps the build reads, by name; absent ones are left out (the plan reports them). */
-  public static Map<String, ConfigMap> configMaps(GradingEnvironment environment, ClusterView cluster) {
+  public static Map<String, ConfigMap> configMaps(
+      GradingEnvironment environment, ClusterView cluster) {
     Map<String, ConfigMap> found = new LinkedHashMap<>();
     for (String name : environment.getSpec().build.configMapNames()) {
-      cluster.configMap(environment.getMetadata().getNamespace(), name).ifPresent(cm -> found.put(name, cm));
+      cluster
+          .configMap(environment.getMetadata().getNamespace(), name)
+          .ifPresent(cm -> found.put(name, cm));
     }
     return found;
   }
 
   /**
-   * A binaryData value as the API server decodes it (Go's base64 skips line breaks); a value it would
-   * not decode (a ConfigMap read offline by `render`) is a problem, not a crash.
+   * A binaryData value as the API server decodes it (Go's base64 skips line breaks); a value it
+   * would not decode (a ConfigMap read offline by `render`) is a problem, not a crash.
    */
-  public static byte[] binaryData(ConfigMap configMap, String key, String field) throws ImageProblem {
+  public static byte[] binaryData(ConfigMap configMap, String key, String field)
+      throws ImageProblem {
     String value = configMap.getBinaryData().get(key);
     try {
-      return Base64.getDecoder().decode(value == null ? "" : value.replace("\r", "").replace("\n", ""));
+      return Base64.getDecoder()
+          .decode(value == null ? "" : value.replace("\r", "").replace("\n", ""));
     } catch (IllegalArgumentException e) {
-      throw new ImageProblem(ConditionReasons.CONFIG_MAP_INVALID, field + ": ConfigMap " + configMap.getMetadata().getNamespace() + "/"
-          + configMap.getMetadata().getName() + " has binaryData." + key + " that is not base64", false);
+      throw new ImageProblem(
+          ConditionReasons.CONFIG_MAP_INVALID,
+          field
+              + ": ConfigMap "
+              + configMap.getMetadata().getNamespace()
+              + "/"
+              + configMap.getMetadata().getName()
+              + " has binaryData."
+              + key
+              + " that is not base64",
+          false);
     }
   }
 

@@ -45,11 +45,12 @@ public class ImageLookup {
   }
 
   /**
-   * @param credentials read only on a cache miss, by the one lookup that asks the registry; failures
-   *     are not cached, so a Secret fixed after a failure is read again at the next try
+   * @param credentials read only on a cache miss, by the one lookup that asks the registry;
+   *     failures are not cached, so a Secret fixed after a failure is read again at the next try
    * @param field the spec field the reference comes from, named in problems
    */
-  public ResolvedImage resolve(String reference, RegistrySecrets.Lazy credentials, boolean insecure, String field)
+  public ResolvedImage resolve(
+      String reference, RegistrySecrets.Lazy credentials, boolean insecure, String field)
       throws ImageProblem {
     String key = reference + "|" + insecure + "|" + credentials.source();
     Cached cached = cache.get(key);
@@ -79,13 +80,15 @@ public class ImageLookup {
     }
   }
 
-  private ResolvedImage lookUp(String reference, RegistrySecrets.Lazy credentials, boolean insecure, String field)
+  private ResolvedImage lookUp(
+      String reference, RegistrySecrets.Lazy credentials, boolean insecure, String field)
       throws ImageProblem {
     try {
       return resolver.resolve(reference, credentials.reader().read(), insecure);
     } catch (RegistryException e) {
       boolean retryable = e.reason() != RegistryException.Reason.INVALID_REFERENCE;
-      throw new ImageProblem(e.reason().conditionReason(), field + ": " + e.getMessage(), retryable);
+      throw new ImageProblem(
+          e.reason().conditionReason(), field + ": " + e.getMessage(), retryable);
     }
   }
 

@@ -1,10 +1,10 @@
 package org.inginious.grading.image.common;
 
 /**
- * Why an environment's image cannot be obtained, as a condition reason ({@code api.ConditionReasons})
- * and a message a person can act on. Thrown by image code, caught by the reconciler, which records
- * it in status. Retryable problems (a registry down, a Secret not yet created) are retried with
- * backoff; the others wait for the spec or a watched object to change.
+ * Why an environment's image cannot be obtained, as a condition reason ({@code
+ * api.ConditionReasons}) and a message a person can act on. Thrown by image code, caught by the
+ * reconciler, which records it in status. Retryable problems (a registry down, a Secret not yet
+ * created) are retried with backoff; the others wait for the spec or a watched object to change.
  */
 public class ImageProblem extends Exception {
   private final String reason;

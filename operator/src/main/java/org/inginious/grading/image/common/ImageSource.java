@@ -14,7 +14,10 @@ import org.inginious.grading.api.GradingEnvironment;
  */
 public interface ImageSource {
 
-  /** Whether the image is built on {@code spec.build.base}, which the dispatcher then resolves before {@link #obtain}. */
+  /**
+   * Whether the image is built on {@code spec.build.base}, which the dispatcher then resolves
+   * before {@link #obtain}.
+   */
   boolean buildsOnBase();
 
   /**
@@ -23,8 +26,12 @@ public interface ImageSource {
    * @param base the base by digest; empty for scratch, and for kinds that do not build on a base
    * @throws ImageProblem when a person must act, or a registry or Secret is not there yet
    */
-  Outcome obtain(GradingEnvironment environment, Optional<String> base, ClusterView cluster) throws ImageProblem;
+  Outcome obtain(GradingEnvironment environment, Optional<String> base, ClusterView cluster)
+      throws ImageProblem;
 
-  /** The environment is gone: stop what runs for it and delete what it left at once (the garbage collector would too). */
+  /**
+   * The environment is gone: stop what runs for it and delete what it left at once (the garbage
+   * collector would too).
+   */
   default void forget(GradingEnvironment environment, ClusterView cluster) {}
 }

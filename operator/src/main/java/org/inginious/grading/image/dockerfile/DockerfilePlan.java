@@ -17,14 +17,14 @@ import org.inginious.grading.image.common.ImageLabels;
 import org.inginious.grading.image.common.ImageProblem;
 
 /**
- * Everything a `dockerfile` build reads, resolved (the Dockerfile text, the context files, the
- * base digest, the executor image), and the hash of it. A pure function of its arguments, so
- * `render` and the reconciler compute the same objects.
+ * Everything a `dockerfile` build reads, resolved (the Dockerfile text, the context files, the base
+ * digest, the executor image), and the hash of it. A pure function of its arguments, so `render`
+ * and the reconciler compute the same objects.
  *
  * <p>The hash covers what shapes the image: Dockerfile, context files, build args (BASE_IMAGE by
  * digest included), target, the INGInious labels, the repository and the executor image. It does
- * not cover how the build runs (timeout, resources, push Secret, insecure): changing those does
- * not rebuild.
+ * not cover how the build runs (timeout, resources, push Secret, insecure): changing those does not
+ * rebuild.
  *
  * @param hash "sha256:" + hex of the inputs
  * @param destination where the executor pushes: repository + ":" + the hash prefix
@@ -36,26 +36,48 @@ import org.inginious.grading.image.common.ImageProblem;
  * @param target multi-stage target, or null
  */
 public record DockerfilePlan(
-    String hash, String repository, String destination, String cacheRepository, String dockerfileKey, String dockerfile,
-    Map<String, String> contextData, Map<String, String> contextBinaryData, Map<String, String> buildArgs, String target,
-    Map<String, String> labels, String executorImage, Duration timeout, ResourceRequirements resources, boolean insecure,
+    String hash,
+    String repository,
+    String destination,
+    String cacheRepository,
+    String dockerfileKey,
+    String dockerfile,
+    Map<String, String> contextData,
+    Map<String, String> contextBinaryData,
+    Map<String, String> buildArgs,
+    String target,
+    Map<String, String> labels,
+    String executorImage,
+    Duration timeout,
+    ResourceRequirements resources,
+    boolean insecure,
     String pushSecret) {
 
-  /** Bumped when the way inputs become a Job changes (arguments, mounts), so every environment rebuilds once. */
+  /**
+   * Bumped when the way inputs become a Job changes (arguments, mounts), so every environment
+   * rebuilds once.
+   */
   static final String BUILDER = "kaniko-job;format=1";
+
   public static final String BASE_IMAGE_ARG = "BASE_IMAGE";
   public static final String DEFAULT_DOCKERFILE_KEY = "Dockerfile";
   public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
+
   /** ConfigMaps hold at most 1 MiB; leave room for metadata. */
   static final int MAX_CONTEXT_BYTES = 1_000_000;
 
   /**
-   * @param pinnedBase the base by digest (base.environment's image or base.image resolved), empty without base
+   * @param pinnedBase the base by digest (base.environment's image or base.image resolved), empty
+   *     without base
    * @param configMaps the referenced ConfigMaps by name (absent ones are reported)
    * @param executorImage the Kaniko executor image of the operator configuration
    */
-  public static DockerfilePlan of(GradingEnvironment environment, Optional<String> pinnedBase, Map<String, ConfigMap> configMaps,
-      String executorImage) throws ImageProblem {
+  public static DockerfilePlan of(
+      GradingEnvironment environment,
+      Optional<String> pinnedBase,
+      Map<String, ConfigMap> configMaps,
+      String executorImage)
+      throws ImageProblem {
     DockerfileBuild build = environment.getSpec().build.dockerfile;
     String namespace = environment.getMetadata().getNamespace();
     String dockerfile = dockerfileText(build, namespace, configMaps);
@@ -65,8 +87,14 @@ public record DockerfilePlan(
     if (build.contextConfigMapRef != null) {
       ConfigMap context = configMaps.get(build.contextConfigMapRef.name);
       if (context == null) {
-        throw new ImageProblem(ConditionReasons.CONFIG_MAP_MISSING, "spec.build.dockerfile.contextConfigMapRef: ConfigMap "
-            + namespace + "/" + build.contextConfigMapRef.name + " does not exist", false);
+        throw new ImageProblem(
+            ConditionReasons.CONFIG_MAP_MISSING,
+            "spec.build.dockerfile.contextConfigMapRef: ConfigMap "
+                + namespace
+                + "/"
+                + build.contextConfigMapRef.name
+                + " does not exist",
+            false);
       }
       if (context.getData() != null) {
         data.putAll(context.getData());
@@ -75,9 +103,11 @@ public record DockerfilePlan(
         binaryData.putAll(context.getBinaryData());
       }
     }
-    // The Dockerfile sits in the context directory under "Dockerfile", unless the context has another file of that name.
+    // The Dockerfile sits in the context directory under "Dockerfile", unless the context has
+    // another file of that name.
     String dockerfileKey = DEFAULT_DOCKERFILE_KEY;
-    while (binaryData.containsKey(dockerfileKey) || data.containsKey(dockerfileKey) && !data.get(dockerfileKey).equals(dockerfile)) {
+    while (binaryData.containsKey(dockerfileKey)
+        || data.containsKey(dockerfileKey) && !data.get(dockerfileKey).equals(dockerfile)) {
       dockerfileKey = "_" + dockerfileKey;
     }
     data.put(dockerfileKey, dockerfile);
@@ -89,12 +119,19 @@ public record DockerfilePlan(
       size += e.getKey().length() + e.getValue().length();
     }
     if (size > MAX_CONTEXT_BYTES) {
-      throw new ImageProblem(ConditionReasons.BUILD_CONTEXT_TOO_LARGE, "spec.build.dockerfile: the Dockerfile and its context take " + size
-          + " bytes; a build ConfigMap holds at most " + MAX_CONTEXT_BYTES + " (use a base environment or a prebuilt image"
-          + " for large files)", false);
+      throw new ImageProblem(
+          ConditionReasons.BUILD_CONTEXT_TOO_LARGE,
+          "spec.build.dockerfile: the Dockerfile and its context take "
+              + size
+              + " bytes; a build ConfigMap holds at most "
+              + MAX_CONTEXT_BYTES
+              + " (use a base environment or a prebuilt image"
+              + " for large files)",
+          false);
     }
 
-    Map<String, String> buildArgs = new TreeMap<>(build.buildArgs == null ? Map.of() : build.buildArgs);
+    Map<String, String> buildArgs =
+        new TreeMap<>(build.buildArgs == null ? Map.of() : build.buildArgs);
     pinnedBase.ifPresent(base -> buildArgs.put(BASE_IMAGE_ARG, base));
     String target = build.target == null || build.target.isBlank() ? null : build.target;
     Map<String, String> labels = ImageLabels.forSpec(environment);
@@ -106,10 +143,16 @@ public record DockerfilePlan(
     inputs.put("repository", repository);
     inputs.put("dockerfile", BuildInputs.sha256(dockerfile.getBytes(StandardCharsets.UTF_8)));
     Map<String, String> files = new TreeMap<>();
-    data.forEach((key, value) -> files.put(key, BuildInputs.sha256(value.getBytes(StandardCharsets.UTF_8))));
+    data.forEach(
+        (key, value) -> files.put(key, BuildInputs.sha256(value.getBytes(StandardCharsets.UTF_8))));
     for (String key : binaryData.keySet()) {
-      files.put(key, BuildInputs.sha256(BuildInputs.binaryData(configMaps.get(build.contextConfigMapRef.name), key,
-          "spec.build.dockerfile.contextConfigMapRef")));
+      files.put(
+          key,
+          BuildInputs.sha256(
+              BuildInputs.binaryData(
+                  configMaps.get(build.contextConfigMapRef.name),
+                  key,
+                  "spec.build.dockerfile.contextConfigMapRef")));
     }
     inputs.put("context", files);
     inputs.put("dockerfileKey", dockerfileKey);
@@ -118,39 +161,84 @@ public record DockerfilePlan(
     inputs.put("labels", labels);
     String hash = BuildHash.of(inputs);
     var image = environment.getSpec().image;
-    return new DockerfilePlan(hash, repository, repository + ":" + BuildHash.tag(hash), repository + "-cache", dockerfileKey,
-        dockerfile, data, binaryData, buildArgs, target, labels, executorImage, BuildInputs.timeout(environment.getSpec().build.timeout, DEFAULT_TIMEOUT),
-        environment.getSpec().build.resources == null ? null : environment.getSpec().build.resources.toRequirements(),
-        image.isInsecure(), image.pushSecretRef == null ? null : image.pushSecretRef.name);
+    return new DockerfilePlan(
+        hash,
+        repository,
+        repository + ":" + BuildHash.tag(hash),
+        repository + "-cache",
+        dockerfileKey,
+        dockerfile,
+        data,
+        binaryData,
+        buildArgs,
+        target,
+        labels,
+        executorImage,
+        BuildInputs.timeout(environment.getSpec().build.timeout, DEFAULT_TIMEOUT),
+        environment.getSpec().build.resources == null
+            ? null
+            : environment.getSpec().build.resources.toRequirements(),
+        image.isInsecure(),
+        image.pushSecretRef == null ? null : image.pushSecretRef.name);
   }
 
-  private static String dockerfileText(DockerfileBuild build, String namespace, Map<String, ConfigMap> configMaps)
+  private static String dockerfileText(
+      DockerfileBuild build, String namespace, Map<String, ConfigMap> configMaps)
       throws ImageProblem {
     if (build.inline != null) {
       return build.inline;
     }
     String name = build.configMapRef.name;
-    String key = build.configMapRef.key == null || build.configMapRef.key.isBlank() ? DEFAULT_DOCKERFILE_KEY : build.configMapRef.key;
+    String key =
+        build.configMapRef.key == null || build.configMapRef.key.isBlank()
+            ? DEFAULT_DOCKERFILE_KEY
+            : build.configMapRef.key;
     ConfigMap configMap = configMaps.get(name);
     if (configMap == null) {
-      throw new ImageProblem(ConditionReasons.CONFIG_MAP_MISSING, "spec.build.dockerfile.configMapRef: ConfigMap "
-          + namespace + "/" + name + " does not exist", false);
+      throw new ImageProblem(
+          ConditionReasons.CONFIG_MAP_MISSING,
+          "spec.build.dockerfile.configMapRef: ConfigMap "
+              + namespace
+              + "/"
+              + name
+              + " does not exist",
+          false);
     }
     String text = null;
     if (configMap.getData() != null && configMap.getData().containsKey(key)) {
       text = configMap.getData().get(key);
     } else if (configMap.getBinaryData() != null && configMap.getBinaryData().containsKey(key)) {
-      text = new String(BuildInputs.binaryData(configMap, key, "spec.build.dockerfile.configMapRef"), StandardCharsets.UTF_8);
+      text =
+          new String(
+              BuildInputs.binaryData(configMap, key, "spec.build.dockerfile.configMapRef"),
+              StandardCharsets.UTF_8);
     }
     if (text != null && text.isBlank()) {
       // an empty Dockerfile builds nothing: say so before a Job starts
-      throw new ImageProblem(ConditionReasons.CONFIG_MAP_KEY_MISSING, "spec.build.dockerfile.configMapRef: ConfigMap " + namespace + "/"
-          + name + " has an empty key '" + key + "'", false);
+      throw new ImageProblem(
+          ConditionReasons.CONFIG_MAP_KEY_MISSING,
+          "spec.build.dockerfile.configMapRef: ConfigMap "
+              + namespace
+              + "/"
+              + name
+              + " has an empty key '"
+              + key
+              + "'",
+          false);
     }
     if (text != null) {
       return text;
     }
-    throw new ImageProblem(ConditionReasons.CONFIG_MAP_KEY_MISSING, "spec.build.dockerfile.configMapRef: ConfigMap " + namespace + "/" + name
-        + " has no key '" + key + "'" + (build.configMapRef.key == null ? " (the default; set configMapRef.key)" : ""), false);
+    throw new ImageProblem(
+        ConditionReasons.CONFIG_MAP_KEY_MISSING,
+        "spec.build.dockerfile.configMapRef: ConfigMap "
+            + namespace
+            + "/"
+            + name
+            + " has no key '"
+            + key
+            + "'"
+            + (build.configMapRef.key == null ? " (the default; set configMapRef.key)" : ""),
+        false);
   }
 }

@@ -20,8 +20,8 @@ import org.inginious.grading.image.common.ImageSource;
 import org.inginious.grading.image.common.Outcome;
 
 /**
- * The {@code dockerfile} source: a Dockerfile and its context built by a Kaniko Job
- * ({@link KanikoBuilds}), one Job per hash of the inputs ({@link DockerfilePlan}).
+ * The {@code dockerfile} source: a Dockerfile and its context built by a Kaniko Job ({@link
+ * KanikoBuilds}), one Job per hash of the inputs ({@link DockerfilePlan}).
  */
 public final class DockerfileSource implements ImageSource {
   private final KanikoBuilds builds;
@@ -36,9 +36,14 @@ public final class DockerfileSource implements ImageSource {
   }
 
   @Override
-  public Outcome obtain(GradingEnvironment environment, Optional<String> base, ClusterView cluster) throws ImageProblem {
-    DockerfilePlan plan = DockerfilePlan.of(environment, base, BuildInputs.configMaps(environment, cluster),
-        builds.executorImage());
+  public Outcome obtain(GradingEnvironment environment, Optional<String> base, ClusterView cluster)
+      throws ImageProblem {
+    DockerfilePlan plan =
+        DockerfilePlan.of(
+            environment,
+            base,
+            BuildInputs.configMaps(environment, cluster),
+            builds.executorImage());
     builds.pruneHistory(environment, plan.hash(), cluster);
     GradingEnvironmentStatus status = environment.getStatus();
     if (alreadyBuilt(status, plan.hash())) {
@@ -47,19 +52,43 @@ public final class DockerfileSource implements ImageSource {
     String buildName = BuildHash.buildName(environment, plan.hash());
     BuildProgress.State state = builds.build(environment, plan, cluster);
     if (state instanceof BuildProgress.Succeeded done) {
-      return new Outcome.Available(done.image(), plan.hash(), ConditionReasons.BUILT, "built " + done.image()
-          + " with Kaniko Job " + buildName + " in " + Duration.between(done.startTime(), done.completionTime()).toSeconds() + " s",
-          buildStatus(buildName, done.startTime(), done.completionTime(), ConditionReasons.SUCCEEDED, "pushed " + plan.destination()));
+      return new Outcome.Available(
+          done.image(),
+          plan.hash(),
+          ConditionReasons.BUILT,
+          "built "
+              + done.image()
+              + " with Kaniko Job "
+              + buildName
+              + " in "
+              + Duration.between(done.startTime(), done.completionTime()).toSeconds()
+              + " s",
+          buildStatus(
+              buildName,
+              done.startTime(),
+              done.completionTime(),
+              ConditionReasons.SUCCEEDED,
+              "pushed " + plan.destination()));
     }
     if (state instanceof BuildProgress.Failed failed) {
-      BuildStatus build = buildStatus(buildName, failed.startTime(), failed.completionTime(), failed.reason(), failed.message());
+      BuildStatus build =
+          buildStatus(
+              buildName,
+              failed.startTime(),
+              failed.completionTime(),
+              failed.reason(),
+              failed.message());
       build.logTail = failed.logTail();
-      return new Outcome.BuildFailed(failed.reason(), failed.message() + keepingLastImage(status), build, null);
+      return new Outcome.BuildFailed(
+          failed.reason(), failed.message() + keepingLastImage(status), build, null);
     }
     BuildProgress.Running running = (BuildProgress.Running) state;
-    return new Outcome.Waiting(Phase.Building, ConditionReasons.BUILDING,
+    return new Outcome.Waiting(
+        Phase.Building,
+        ConditionReasons.BUILDING,
         running.message() + keepingLastImage(status),
-        buildStatus(buildName, running.startTime(), null, ConditionReasons.BUILDING, running.message()));
+        buildStatus(
+            buildName, running.startTime(), null, ConditionReasons.BUILDING, running.message()));
   }
 
   /** Deletes the environment's build Jobs and ConfigMaps. */

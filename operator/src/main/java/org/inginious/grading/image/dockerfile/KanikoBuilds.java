@@ -39,6 +39,7 @@ public class KanikoBuilds {
   private final KubernetesClient client;
   private final BuildsConfig config;
   private final BuildListener listener;
+
   /**
    * Jobs whose end was reported to the listener (metrics), by uid, so that a Job looked at again is
    * not counted twice. A finished Job is looked at again only while it is its environment's current
@@ -47,13 +48,15 @@ public class KanikoBuilds {
    * #MAX_REPORTED} such Jobs at once, one could be counted twice.
    */
   private final BoundedMap<String, Boolean> reported;
+
   static final int MAX_REPORTED = 4096;
 
   public KanikoBuilds(KubernetesClient client, BuildsConfig config, BuildListener listener) {
     this(client, config, listener, MAX_REPORTED);
   }
 
-  KanikoBuilds(KubernetesClient client, BuildsConfig config, BuildListener listener, int maxReported) {
+  KanikoBuilds(
+      KubernetesClient client, BuildsConfig config, BuildListener listener, int maxReported) {
     this.client = client;
     this.config = config;
     this.listener = listener;
@@ -68,19 +71,26 @@ public class KanikoBuilds {
    * The state of the build of this plan, starting it when no Job of its hash exists. Jobs of other
    * hashes that still run are superseded (deleted with their ConfigMaps).
    */
-  public BuildProgress.State build(GradingEnvironment environment, DockerfilePlan plan, ClusterView cluster) {
+  public BuildProgress.State build(
+      GradingEnvironment environment, DockerfilePlan plan, ClusterView cluster) {
     String namespace = environment.getMetadata().getNamespace();
     String name = BuildHash.buildName(environment, plan.hash());
     List<Job> jobs = ownJobs(environment, cluster);
     for (Job job : jobs) {
-      if (!job.getMetadata().getName().equals(name) && !BuildProgress.finished(job) && job.getMetadata().getDeletionTimestamp() == null) {
+      if (!job.getMetadata().getName().equals(name)
+          && !BuildProgress.finished(job)
+          && job.getMetadata().getDeletionTimestamp() == null) {
         LOG.info("Build {}/{} superseded by {}", namespace, job.getMetadata().getName(), name);
         delete(job);
         deleteConfigMap(namespace, job.getMetadata().getName());
       }
     }
-    Job job = jobs.stream().filter(j -> j.getMetadata().getName().equals(name)).findFirst().orElse(null);
-    String edited = job == null || BuildProgress.finished(job) ? null : editedByHand(job, KanikoJobs.job(environment, plan));
+    Job job =
+        jobs.stream().filter(j -> j.getMetadata().getName().equals(name)).findFirst().orElse(null);
+    String edited =
+        job == null || BuildProgress.finished(job)
+            ? null
+            : editedByHand(job, KanikoJobs.job(environment, plan));
     if (edited != null && job.getMetadata().getDeletionTimestamp() == null) {
       LOG.info("Build {}/{} was edited by hand ({}): starting it again", namespace, name, edited);
       delete(job);
@@ -90,7 +100,8 @@ public class KanikoBuilds {
       job = start(environment, plan, cluster);
     }
     List<Pod> pods = cluster.pods(namespace, name);
-    BuildProgress.State state = BuildProgress.of(job, pods, plan.repository(), plan.executorImage(), secretValues(plan));
+    BuildProgress.State state =
+        BuildProgress.of(job, pods, plan.repository(), plan.executorImage(), secretValues(plan));
     report(job, state);
     return state;
   }
@@ -108,7 +119,8 @@ public class KanikoBuilds {
     if (spec.getParallelism() != null && spec.getParallelism() != 1) {
       return "parallelism " + spec.getParallelism();
     }
-    if (!Objects.equals(spec.getActiveDeadlineSeconds(), desired.getSpec().getActiveDeadlineSeconds())) {
+    if (!Objects.equals(
+        spec.getActiveDeadlineSeconds(), desired.getSpec().getActiveDeadlineSeconds())) {
       return "activeDeadlineSeconds " + spec.getActiveDeadlineSeconds();
     }
     if (!Objects.equals(spec.getBackoffLimit(), desired.getSpec().getBackoffLimit())) {
@@ -120,8 +132,9 @@ public class KanikoBuilds {
   private Job start(GradingEnvironment environment, DockerfilePlan plan, ClusterView cluster) {
     String namespace = environment.getMetadata().getNamespace();
     String name = BuildHash.buildName(environment, plan.hash());
-    boolean haveConfigMap = cluster.configMaps(namespace, environment.getMetadata().getName()).stream()
-        .anyMatch(cm -> cm.getMetadata().getName().equals(name));
+    boolean haveConfigMap =
+        cluster.configMaps(namespace, environment.getMetadata().getName()).stream()
+            .anyMatch(cm -> cm.getMetadata().getName().equals(name));
     if (!haveConfigMap) {
       createIfAbsent(KanikoJobs.configMap(environment, plan));
     }
@@ -149,14 +162,20 @@ public class KanikoBuilds {
    * by completion) and their ConfigMaps; deletes older ones, and ConfigMaps whose Job is gone. The
    * Job of the current hash is always kept: it is the environment's state.
    */
-  public void pruneHistory(GradingEnvironment environment, String currentHash, ClusterView cluster) {
+  public void pruneHistory(
+      GradingEnvironment environment, String currentHash, ClusterView cluster) {
     String namespace = environment.getMetadata().getNamespace();
     String current = BuildHash.buildName(environment, currentHash);
     List<Job> jobs = ownJobs(environment, cluster);
-    List<Job> finished = jobs.stream().filter(BuildProgress::finished)
-        .sorted(Comparator.comparing(BuildProgress::finishedAt).reversed()).toList();
-    List<Job> succeeded = finished.stream().filter(j -> BuildProgress.condition(j, "Complete").isPresent()).toList();
-    List<Job> failed = finished.stream().filter(j -> BuildProgress.condition(j, "Complete").isEmpty()).toList();
+    List<Job> finished =
+        jobs.stream()
+            .filter(BuildProgress::finished)
+            .sorted(Comparator.comparing(BuildProgress::finishedAt).reversed())
+            .toList();
+    List<Job> succeeded =
+        finished.stream().filter(j -> BuildProgress.condition(j, "Complete").isPresent()).toList();
+    List<Job> failed =
+        finished.stream().filter(j -> BuildProgress.condition(j, "Complete").isEmpty()).toList();
     List<Job> doomed = new ArrayList<>();
     doomed.addAll(beyond(succeeded, config.successfulHistory(), current));
     doomed.addAll(beyond(failed, config.failedHistory(), current));
@@ -165,29 +184,46 @@ public class KanikoBuilds {
       delete(job);
       deleteConfigMap(namespace, job.getMetadata().getName());
     }
-    Set<String> kept = jobs.stream().filter(j -> !doomed.contains(j)).map(j -> j.getMetadata().getName()).collect(Collectors.toSet());
+    Set<String> kept =
+        jobs.stream()
+            .filter(j -> !doomed.contains(j))
+            .map(j -> j.getMetadata().getName())
+            .collect(Collectors.toSet());
     kept.add(current);
     for (ConfigMap configMap : cluster.configMaps(namespace, environment.getMetadata().getName())) {
-      if (!kept.contains(configMap.getMetadata().getName()) && KanikoJobs.belongsTo(configMap, environment)
+      if (!kept.contains(configMap.getMetadata().getName())
+          && KanikoJobs.belongsTo(configMap, environment)
           && configMap.getMetadata().getDeletionTimestamp() == null) {
-        LOG.info("Deleting build ConfigMap {}/{} (its Job is gone)", namespace, configMap.getMetadata().getName());
+        LOG.info(
+            "Deleting build ConfigMap {}/{} (its Job is gone)",
+            namespace,
+            configMap.getMetadata().getName());
         client.resource(configMap).delete();
       }
     }
   }
 
   private static List<Job> beyond(List<Job> newestFirst, int limit, String current) {
-    boolean currentIsHere = newestFirst.stream().anyMatch(j -> j.getMetadata().getName().equals(current));
+    boolean currentIsHere =
+        newestFirst.stream().anyMatch(j -> j.getMetadata().getName().equals(current));
     int keepOthers = Math.max(0, limit - (currentIsHere ? 1 : 0));
-    return newestFirst.stream().filter(j -> !j.getMetadata().getName().equals(current)).skip(keepOthers).toList();
+    return newestFirst.stream()
+        .filter(j -> !j.getMetadata().getName().equals(current))
+        .skip(keepOthers)
+        .toList();
   }
 
-  /** The environment is gone: the garbage collector removes its Jobs; delete them at once all the same. */
+  /**
+   * The environment is gone: the garbage collector removes its Jobs; delete them at once all the
+   * same.
+   */
   public void forget(GradingEnvironment environment, ClusterView cluster) {
     for (Job job : ownJobs(environment, cluster)) {
       delete(job);
     }
-    for (ConfigMap configMap : cluster.configMaps(environment.getMetadata().getNamespace(), environment.getMetadata().getName())) {
+    for (ConfigMap configMap :
+        cluster.configMaps(
+            environment.getMetadata().getNamespace(), environment.getMetadata().getName())) {
       if (KanikoJobs.belongsTo(configMap, environment)) {
         client.resource(configMap).delete();
       }
@@ -195,8 +231,11 @@ public class KanikoBuilds {
   }
 
   private static List<Job> ownJobs(GradingEnvironment environment, ClusterView cluster) {
-    return cluster.jobs(environment.getMetadata().getNamespace(), environment.getMetadata().getName()).stream()
-        .filter(job -> KanikoJobs.belongsTo(job, environment)).toList();
+    return cluster
+        .jobs(environment.getMetadata().getNamespace(), environment.getMetadata().getName())
+        .stream()
+        .filter(job -> KanikoJobs.belongsTo(job, environment))
+        .toList();
   }
 
   private void delete(Job job) {
@@ -210,14 +249,26 @@ public class KanikoBuilds {
   /** Tells the listener about a finished build Job, once per Job. */
   void report(Job job, BuildProgress.State state) {
     String uid = job.getMetadata().getUid();
-    if (uid == null || state instanceof BuildProgress.Running
-        || state instanceof BuildProgress.Failed failed && !failed.finished() || reported.put(uid, Boolean.TRUE) != null) {
+    if (uid == null
+        || state instanceof BuildProgress.Running
+        || state instanceof BuildProgress.Failed failed && !failed.finished()
+        || reported.put(uid, Boolean.TRUE) != null) {
       return;
     }
-    String outcome = state instanceof BuildProgress.Succeeded ? "succeeded"
-        : ConditionReasons.BUILD_TIMEOUT.equals(((BuildProgress.Failed) state).reason()) ? "timeout" : "failed";
-    var end = state instanceof BuildProgress.Succeeded s ? s.completionTime() : ((BuildProgress.Failed) state).completionTime();
-    listener.finished("kaniko", outcome, Duration.between(state.startTime(), Objects.requireNonNullElse(end, state.startTime())));
+    String outcome =
+        state instanceof BuildProgress.Succeeded
+            ? "succeeded"
+            : ConditionReasons.BUILD_TIMEOUT.equals(((BuildProgress.Failed) state).reason())
+                ? "timeout"
+                : "failed";
+    var end =
+        state instanceof BuildProgress.Succeeded s
+            ? s.completionTime()
+            : ((BuildProgress.Failed) state).completionTime();
+    listener.finished(
+        "kaniko",
+        outcome,
+        Duration.between(state.startTime(), Objects.requireNonNullElse(end, state.startTime())));
   }
 
   /** Jobs remembered as reported. */
@@ -228,11 +279,16 @@ public class KanikoBuilds {
   /** Values of build arguments whose names say they are secrets: never shown in a log tail. */
   static List<String> secretValues(DockerfilePlan plan) {
     return plan.buildArgs().entrySet().stream()
-        .filter(e -> !e.getKey().equals(DockerfilePlan.BASE_IMAGE_ARG) && LogTails.looksSecret(e.getKey()))
-        .map(java.util.Map.Entry::getValue).toList();
+        .filter(
+            e ->
+                !e.getKey().equals(DockerfilePlan.BASE_IMAGE_ARG)
+                    && LogTails.looksSecret(e.getKey()))
+        .map(java.util.Map.Entry::getValue)
+        .toList();
   }
 
   public static Optional<String> hashOf(Job job) {
-    return Optional.ofNullable(job.getMetadata().getAnnotations()).map(a -> a.get(KanikoJobs.HASH_ANNOTATION));
+    return Optional.ofNullable(job.getMetadata().getAnnotations())
+        .map(a -> a.get(KanikoJobs.HASH_ANNOTATION));
   }
 }

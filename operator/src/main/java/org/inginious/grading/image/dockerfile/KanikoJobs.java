@@ -37,22 +37,30 @@ import org.inginious.grading.placement.Labels;
 public final class KanikoJobs {
   /** `app.kubernetes.io/component` of build Jobs, their Pods and ConfigMaps. */
   public static final String COMPONENT = "app.kubernetes.io/component";
+
   public static final String COMPONENT_VALUE = "image-build";
+
   /** The GradingEnvironment (metadata.name) a build object belongs to. */
   public static final String BUILD_OF = "grading.inginious.org/build";
+
   /** The full build hash (labels cannot hold it). */
   public static final String HASH_ANNOTATION = "grading.inginious.org/build-hash";
+
   /** Where the Job pushes: repository:tag. */
   public static final String DESTINATION_ANNOTATION = "grading.inginious.org/destination";
+
   /** What the informers of Jobs, Pods and build ConfigMaps select. */
-  public static final String SELECTOR = Labels.MANAGED_BY + "=" + Labels.OPERATOR + "," + COMPONENT + "=" + COMPONENT_VALUE;
+  public static final String SELECTOR =
+      Labels.MANAGED_BY + "=" + Labels.OPERATOR + "," + COMPONENT + "=" + COMPONENT_VALUE;
 
   public static final String CONTAINER = "executor";
   public static final String CONTEXT_DIR = "/workspace";
   public static final String DOCKER_CONFIG_DIR = "/kaniko/.docker";
   public static final String TERMINATION_LOG = "/dev/termination-log";
+
   /** Job names are label values (`job-name` on the Pods): at most 63 characters. */
   public static final int MAX_NAME = 63;
+
   public static final int BACKOFF_LIMIT = 1;
 
   /**
@@ -62,11 +70,19 @@ public final class KanikoJobs {
    * and chroot (RPM scriptlets). Everything else is dropped. The set is within the Pod Security
    * Standard "baseline"; "restricted" cannot run Kaniko.
    */
-  static final List<String> CAPABILITIES = List.of(
-      "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETFCAP", "SYS_CHROOT");
+  static final List<String> CAPABILITIES =
+      List.of(
+          "CHOWN",
+          "DAC_OVERRIDE",
+          "FOWNER",
+          "FSETID",
+          "KILL",
+          "SETGID",
+          "SETUID",
+          "SETFCAP",
+          "SYS_CHROOT");
 
   private KanikoJobs() {}
-
 
   public static Map<String, String> labels(GradingEnvironment environment) {
     Map<String, String> labels = new LinkedHashMap<>();
@@ -81,18 +97,24 @@ public final class KanikoJobs {
         .withName(BuildHash.buildName(environment, plan.hash()))
         .withNamespace(environment.getMetadata().getNamespace())
         .withLabels(labels(environment))
-        .withAnnotations(Map.of(HASH_ANNOTATION, plan.hash(), DESTINATION_ANNOTATION, plan.destination()))
+        .withAnnotations(
+            Map.of(HASH_ANNOTATION, plan.hash(), DESTINATION_ANNOTATION, plan.destination()))
         .withOwnerReferences(GradingPodTemplates.ownerReference(environment))
         .build();
   }
 
-  /** The Dockerfile and the context files, one key each; immutable (a new hash is a new ConfigMap). */
+  /**
+   * The Dockerfile and the context files, one key each; immutable (a new hash is a new ConfigMap).
+   */
   public static ConfigMap configMap(GradingEnvironment environment, DockerfilePlan plan) {
     return new ConfigMapBuilder()
         .withMetadata(metadata(environment, plan))
         .withImmutable(true)
         .withData(new LinkedHashMap<>(plan.contextData()))
-        .withBinaryData(plan.contextBinaryData().isEmpty() ? null : new LinkedHashMap<>(plan.contextBinaryData()))
+        .withBinaryData(
+            plan.contextBinaryData().isEmpty()
+                ? null
+                : new LinkedHashMap<>(plan.contextBinaryData()))
         .build();
   }
 
@@ -124,60 +146,102 @@ public final class KanikoJobs {
     String name = BuildHash.buildName(environment, plan.hash());
     List<Volume> volumes = new ArrayList<>();
     List<VolumeMount> mounts = new ArrayList<>();
-    volumes.add(new VolumeBuilder().withName("context").withNewConfigMap().withName(name).endConfigMap().build());
+    volumes.add(
+        new VolumeBuilder()
+            .withName("context")
+            .withNewConfigMap()
+            .withName(name)
+            .endConfigMap()
+            .build());
     // One subPath mount per key: a ConfigMap volume mounted as a directory holds symlinks into
-    // ..data, which Kaniko's COPY would copy as (dangling) symlinks; subPath mounts are plain files.
+    // ..data, which Kaniko's COPY would copy as (dangling) symlinks; subPath mounts are plain
+    // files.
     // Kaniko puts mount points on its snapshot ignore list, but keeps ignored paths that lie under
     // the build context when it lists COPY sources (util.RelativeFiles), so COPY sees them.
     for (String key : new TreeSet<>(keys(plan))) {
-      mounts.add(new VolumeMountBuilder().withName("context").withMountPath(CONTEXT_DIR + "/" + key).withSubPath(key)
-          .withReadOnly(true).build());
+      mounts.add(
+          new VolumeMountBuilder()
+              .withName("context")
+              .withMountPath(CONTEXT_DIR + "/" + key)
+              .withSubPath(key)
+              .withReadOnly(true)
+              .build());
     }
     if (plan.pushSecret() != null) {
-      volumes.add(new VolumeBuilder().withName("docker-config").withNewSecret()
-          .withSecretName(plan.pushSecret())
-          .addNewItem().withKey(".dockerconfigjson").withPath("config.json").endItem()
-          .withDefaultMode(0400)
-          .endSecret().build());
-      mounts.add(new VolumeMountBuilder().withName("docker-config").withMountPath(DOCKER_CONFIG_DIR).withReadOnly(true).build());
+      volumes.add(
+          new VolumeBuilder()
+              .withName("docker-config")
+              .withNewSecret()
+              .withSecretName(plan.pushSecret())
+              .addNewItem()
+              .withKey(".dockerconfigjson")
+              .withPath("config.json")
+              .endItem()
+              .withDefaultMode(0400)
+              .endSecret()
+              .build());
+      mounts.add(
+          new VolumeMountBuilder()
+              .withName("docker-config")
+              .withMountPath(DOCKER_CONFIG_DIR)
+              .withReadOnly(true)
+              .build());
     }
     Map<String, String> podLabels = labels(environment);
     return new JobBuilder()
         .withMetadata(metadata(environment, plan))
         .withNewSpec()
-          .withBackoffLimit(BACKOFF_LIMIT)
-          .withActiveDeadlineSeconds(plan.timeout().toSeconds())
-          // A failing Dockerfile fails the Job at once; a disruption (eviction, preemption, node
-          // drain) counts against backoffLimit, so it gets one more attempt.
-          .withNewPodFailurePolicy()
-            .withRules(
-                new PodFailurePolicyRuleBuilder().withAction("Count")
-                    .addNewOnPodCondition().withType("DisruptionTarget").withStatus("True").endOnPodCondition().build(),
-                new PodFailurePolicyRuleBuilder().withAction("FailJob")
-                    .withNewOnExitCodes().withContainerName(CONTAINER).withOperator("NotIn").withValues(0).endOnExitCodes().build())
-          .endPodFailurePolicy()
-          .withNewTemplate()
-            .withNewMetadata().withLabels(podLabels).endMetadata()
-            .withNewSpec()
-              .withRestartPolicy("Never")
-              .withAutomountServiceAccountToken(false)
-              .withEnableServiceLinks(false)
-              .withSecurityContext(new PodSecurityContextBuilder()
-                  .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().build())
-              .withContainers(new ContainerBuilder()
-                  .withName(CONTAINER)
-                  .withImage(plan.executorImage())
-                  .withImagePullPolicy("IfNotPresent")
-                  .withArgs(args(plan))
-                  .withResources(plan.resources())
-                  .withVolumeMounts(mounts)
-                  .withTerminationMessagePath(TERMINATION_LOG)
-                  .withTerminationMessagePolicy("FallbackToLogsOnError")
-                  .withSecurityContext(securityContext())
-                  .build())
-              .withVolumes(volumes)
-            .endSpec()
-          .endTemplate()
+        .withBackoffLimit(BACKOFF_LIMIT)
+        .withActiveDeadlineSeconds(plan.timeout().toSeconds())
+        // A failing Dockerfile fails the Job at once; a disruption (eviction, preemption, node
+        // drain) counts against backoffLimit, so it gets one more attempt.
+        .withNewPodFailurePolicy()
+        .withRules(
+            new PodFailurePolicyRuleBuilder()
+                .withAction("Count")
+                .addNewOnPodCondition()
+                .withType("DisruptionTarget")
+                .withStatus("True")
+                .endOnPodCondition()
+                .build(),
+            new PodFailurePolicyRuleBuilder()
+                .withAction("FailJob")
+                .withNewOnExitCodes()
+                .withContainerName(CONTAINER)
+                .withOperator("NotIn")
+                .withValues(0)
+                .endOnExitCodes()
+                .build())
+        .endPodFailurePolicy()
+        .withNewTemplate()
+        .withNewMetadata()
+        .withLabels(podLabels)
+        .endMetadata()
+        .withNewSpec()
+        .withRestartPolicy("Never")
+        .withAutomountServiceAccountToken(false)
+        .withEnableServiceLinks(false)
+        .withSecurityContext(
+            new PodSecurityContextBuilder()
+                .withNewSeccompProfile()
+                .withType("RuntimeDefault")
+                .endSeccompProfile()
+                .build())
+        .withContainers(
+            new ContainerBuilder()
+                .withName(CONTAINER)
+                .withImage(plan.executorImage())
+                .withImagePullPolicy("IfNotPresent")
+                .withArgs(args(plan))
+                .withResources(plan.resources())
+                .withVolumeMounts(mounts)
+                .withTerminationMessagePath(TERMINATION_LOG)
+                .withTerminationMessagePolicy("FallbackToLogsOnError")
+                .withSecurityContext(securityContext())
+                .build())
+        .withVolumes(volumes)
+        .endSpec()
+        .endTemplate()
         .endSpec()
         .build();
   }
@@ -189,7 +253,8 @@ public final class KanikoJobs {
   }
 
   static SecurityContext securityContext() {
-    Capabilities capabilities = new CapabilitiesBuilder().withDrop("ALL").withAdd(CAPABILITIES).build();
+    Capabilities capabilities =
+        new CapabilitiesBuilder().withDrop("ALL").withAdd(CAPABILITIES).build();
     return new SecurityContextBuilder()
         .withRunAsUser(0L)
         .withRunAsGroup(0L)
@@ -198,15 +263,25 @@ public final class KanikoJobs {
         .withAllowPrivilegeEscalation(false)
         .withReadOnlyRootFilesystem(false)
         .withCapabilities(capabilities)
-        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+        .withNewSeccompProfile()
+        .withType("RuntimeDefault")
+        .endSeccompProfile()
         .build();
   }
 
   /** Whether a build object belongs to this environment (label and owner uid). */
   public static boolean belongsTo(HasMetadata object, GradingEnvironment environment) {
-    return environment.getMetadata().getName().equals(object.getMetadata().getLabels() == null ? null
-        : object.getMetadata().getLabels().get(BUILD_OF))
+    return environment
+            .getMetadata()
+            .getName()
+            .equals(
+                object.getMetadata().getLabels() == null
+                    ? null
+                    : object.getMetadata().getLabels().get(BUILD_OF))
         && object.getMetadata().getOwnerReferences().stream()
-            .anyMatch(ref -> ref.getUid() != null && ref.getUid().equals(environment.getMetadata().getUid()));
+            .anyMatch(
+                ref ->
+                    ref.getUid() != null
+                        && ref.getUid().equals(environment.getMetadata().getUid()));
   }
 }

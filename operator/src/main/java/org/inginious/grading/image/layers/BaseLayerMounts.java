@@ -20,15 +20,15 @@ import java.util.function.Consumer;
 import org.inginious.grading.image.registry.RegistryCredentials;
 
 /**
- * jib 0.28.1 downloads every base layer that the target repository lacks into the base-layer
- * cache before pushing, even when it then mounts the layer from the base repository instead of
- * uploading it (a "TODO: also check if cross-repo blob mount is possible" in
- * ObtainBaseImageLayerStep). For a new environment repository that is a download of the whole
- * base (gigabytes for CUDA images) into the operator's cache volume. When base and target share
- * a registry, we ask the registry to mount the base layers into the target repository first
- * (HEAD, then {@code POST /v2/<target>/blobs/uploads/?mount=<digest>&from=<base>}); jib then
- * finds them there and neither downloads nor uploads them. Best effort: on any failure jib
- * does what it always does, and reports real errors itself.
+ * jib 0.28.1 downloads every base layer that the target repository lacks into the base-layer cache
+ * before pushing, even when it then mounts the layer from the base repository instead of uploading
+ * it (a "TODO: also check if cross-repo blob mount is possible" in ObtainBaseImageLayerStep). For a
+ * new environment repository that is a download of the whole base (gigabytes for CUDA images) into
+ * the operator's cache volume. When base and target share a registry, we ask the registry to mount
+ * the base layers into the target repository first (HEAD, then {@code POST
+ * /v2/<target>/blobs/uploads/?mount=<digest>&from=<base>}); jib then finds them there and neither
+ * downloads nor uploads them. Best effort: on any failure jib does what it always does, and reports
+ * real errors itself.
  */
 final class BaseLayerMounts {
 
@@ -64,12 +64,12 @@ final class BaseLayerMounts {
       return;
     }
     EventHandlers events = EventHandlers.builder().add(LogEvent.class, jibLog).build();
-    FailoverHttpClient http = new FailoverHttpClient(request.insecure(), request.insecure(), jibLog);
+    FailoverHttpClient http =
+        new FailoverHttpClient(request.insecure(), request.insecure(), jibLog);
     int mounted = 0;
     int present = 0;
     try {
-      RegistryClient source =
-          client(events, base, request.baseCredentials(), http, false);
+      RegistryClient source = client(events, base, request.baseCredentials(), http, false);
       ManifestTemplate manifest = source.pullManifest(base.getQualifier()).getManifest();
       if (manifest instanceof ManifestListTemplate list) {
         List<String> amd64 = list.getDigestsForPlatform("amd64", "linux");
@@ -96,8 +96,13 @@ final class BaseLayerMounts {
     } catch (IOException | RegistryException | RuntimeException e) {
       log.accept("DEBUG mounting base layers into " + target + " skipped: " + JibErrors.clean(e));
     } finally {
-      log.accept("DEBUG base layers mounted into " + target.getRepository() + ": " + mounted
-          + ", already there: " + present);
+      log.accept(
+          "DEBUG base layers mounted into "
+              + target.getRepository()
+              + ": "
+              + mounted
+              + ", already there: "
+              + present);
       try {
         http.shutDown();
       } catch (IOException e) {

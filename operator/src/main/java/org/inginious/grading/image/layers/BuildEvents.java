@@ -22,7 +22,9 @@ final class BuildEvents {
   private final Set<String> uploaded = ConcurrentHashMap.newKeySet();
   private final AtomicInteger skipped = new AtomicInteger();
 
-  /** @param outcome the build's result, completed exceptionally here when a registry stops answering */
+  /**
+   * @param outcome the build's result, completed exceptionally here when a registry stops answering
+   */
   BuildEvents(Consumer<String> log, CompletableFuture<JibContainer> outcome) {
     this.log = log;
     this.outcome = outcome;

@@ -15,7 +15,11 @@ import java.util.Objects;
  * @param elapsed wall time of the build
  */
 public record BuildResult(
-    String digest, String imageReference, int uploadedLayerBlobs, int uploadedBlobs, Duration elapsed) {
+    String digest,
+    String imageReference,
+    int uploadedLayerBlobs,
+    int uploadedBlobs,
+    Duration elapsed) {
 
   public BuildResult {
     Objects.requireNonNull(digest, "digest");

@@ -23,8 +23,8 @@ import org.inginious.grading.image.registry.RegistryCredentials;
 /**
  * A request as jib's container: the base (from its registry, or a tarball the demo wrote), one
  * layer with the request's files (staged in a directory of their own), env, labels and working
- * directory, everything in a fixed order and with fixed times so the digest depends on the
- * request only.
+ * directory, everything in a fixed order and with fixed times so the digest depends on the request
+ * only.
  */
 final class JibContainers {
   /** Every file's modification time in the layer: jib's own fixed default (epoch + 1 s). */
@@ -39,7 +39,10 @@ final class JibContainers {
    * @param staging where the files are written for jib to read
    */
   static JibContainerBuilder of(
-      LayersBuildRequest request, Optional<ImageReference> base, Optional<Path> baseTarball, Path staging)
+      LayersBuildRequest request,
+      Optional<ImageReference> base,
+      Optional<Path> baseTarball,
+      Path staging)
       throws IOException {
     JibContainerBuilder builder =
         base.isPresent()
@@ -71,7 +74,8 @@ final class JibContainers {
     if (request.workingDir() != null && !request.workingDir().isBlank()) {
       builder.setWorkingDirectory(AbsoluteUnixPath.get(request.workingDir()));
     }
-    builder.setCreationTime(Instant.EPOCH); // jib's default too; explicit because digests depend on it
+    builder.setCreationTime(
+        Instant.EPOCH); // jib's default too; explicit because digests depend on it
     return builder;
   }
 

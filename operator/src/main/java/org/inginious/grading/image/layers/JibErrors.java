@@ -27,9 +27,9 @@ import javax.net.ssl.SSLException;
 
 /**
  * What went wrong in a {@code layers} build, as a {@link BuildFailure}: a reason for the Built
- * condition and a message that says what to fix, names images and registries and never
- * credentials. jib wraps its failures (in ExecutionExceptions, its RegistryException, the HTTP
- * client's ResponseException), so {@link #translate} walks the cause chain to the first that tells.
+ * condition and a message that says what to fix, names images and registries and never credentials.
+ * jib wraps its failures (in ExecutionExceptions, its RegistryException, the HTTP client's
+ * ResponseException), so {@link #translate} walks the cause chain to the first that tells.
  */
 final class JibErrors {
   private static final Pattern URL_HOST = Pattern.compile("https?://([^/\\s]+)");
@@ -39,8 +39,7 @@ final class JibErrors {
   private JibErrors() {}
 
   /** Maps jib's failure (often wrapped) to one of our reasons. */
-  static BuildFailure translate(
-      Throwable e, LayersBuildRequest request, ImageReference target) {
+  static BuildFailure translate(Throwable e, LayersBuildRequest request, ImageReference target) {
     String what = "Building " + request.target();
     String baseName = request.base().orElse("scratch");
     String targetRegistry = target.getRegistry();
@@ -66,8 +65,11 @@ final class JibErrors {
         if (request.base().isPresent()) {
           return new BuildFailure(
               BASE_IMAGE_NOT_FOUND,
-              "Base image " + baseName + " was not found: check the image reference (and that"
-                  + " the base environment was pushed); " + clean(e),
+              "Base image "
+                  + baseName
+                  + " was not found: check the image reference (and that"
+                  + " the base environment was pushed); "
+                  + clean(e),
               e);
         }
         return new BuildFailure(BUILD_FAILED, what + " failed: " + clean(e), e);
@@ -80,13 +82,17 @@ final class JibErrors {
       }
       if (status >= 500 || status == 429) {
         return new BuildFailure(
-            REGISTRY_UNAVAILABLE, what + " failed: registry answered HTTP " + status
-                + " (" + clean(e) + ")", e);
+            REGISTRY_UNAVAILABLE,
+            what + " failed: registry answered HTTP " + status + " (" + clean(e) + ")",
+            e);
       }
       if (t instanceof InsecureRegistryException || t instanceof SSLException) {
         return new BuildFailure(
             REGISTRY_UNAVAILABLE,
-            what + " failed: TLS to a registry failed (" + clean(t) + "); if the registry speaks"
+            what
+                + " failed: TLS to a registry failed ("
+                + clean(t)
+                + "); if the registry speaks"
                 + " plain HTTP or has a self-signed certificate, set spec.image.insecure: true",
             e);
       }
@@ -100,14 +106,24 @@ final class JibErrors {
         String registry = registryOf(t, targetRegistry, request);
         return new BuildFailure(
             REGISTRY_UNAVAILABLE,
-            what + " failed: registry " + registry + " is unavailable ("
-                + t.getClass().getSimpleName() + ": " + clean(t) + ")",
+            what
+                + " failed: registry "
+                + registry
+                + " is unavailable ("
+                + t.getClass().getSimpleName()
+                + ": "
+                + clean(t)
+                + ")",
             e);
       }
       if (t instanceof CacheDirectoryCreationException || t instanceof FileSystemException) {
         return new BuildFailure(
-            BUILD_FAILED, what + " failed: jib's cache directory is not usable (" + clean(t)
-                + "); check builds.jib.cacheDir and its volume", e);
+            BUILD_FAILED,
+            what
+                + " failed: jib's cache directory is not usable ("
+                + clean(t)
+                + "); check builds.jib.cacheDir and its volume",
+            e);
       }
     }
     return new BuildFailure(BUILD_FAILED, what + " failed: " + clean(e), e);
@@ -130,23 +146,31 @@ final class JibErrors {
       // Registries answer 401 for a repository that does not exist as well as for a refused pull.
       return new BuildFailure(
           BASE_IMAGE_NOT_FOUND,
-          "Base image " + request.base().get() + " was not found or its registry refused the pull:"
-              + " check the reference and the pull secret (" + detail + ")",
+          "Base image "
+              + request.base().get()
+              + " was not found or its registry refused the pull:"
+              + " check the reference and the pull secret ("
+              + detail
+              + ")",
           e);
     }
     return new BuildFailure(
         PUSH_UNAUTHORIZED,
-        what + " failed: registry " + target.getRegistry() + " refused to let us push "
+        what
+            + " failed: registry "
+            + target.getRegistry()
+            + " refused to let us push "
             + targetRepo
             + (request.targetCredentials().isEmpty()
                 ? ": it needs credentials, set image.pushSecretRef"
                 : ": check image.pushSecretRef (user name, password, push rights)")
-            + " (" + detail + ")",
+            + " ("
+            + detail
+            + ")",
         e);
   }
 
-  private static String registryOf(
-      Throwable t, String targetRegistry, LayersBuildRequest request) {
+  private static String registryOf(Throwable t, String targetRegistry, LayersBuildRequest request) {
     String message = String.valueOf(t.getMessage());
     Matcher m = URL_HOST.matcher(message);
     if (m.find()) {
@@ -162,8 +186,11 @@ final class JibErrors {
   static BuildFailure timedOut(LayersBuildRequest request) {
     return new BuildFailure(
         BUILD_TIMEOUT,
-        "Building " + request.target() + " took longer than the timeout of "
-            + human(request.timeout()) + " and was cancelled; raise spec.build.timeout if the"
+        "Building "
+            + request.target()
+            + " took longer than the timeout of "
+            + human(request.timeout())
+            + " and was cancelled; raise spec.build.timeout if the"
             + " base image is large or the registry slow");
   }
 
@@ -198,8 +225,12 @@ final class JibErrors {
     Matcher host = URL_HOST.matcher(request);
     return new BuildFailure(
         REGISTRY_UNAVAILABLE,
-        "Registry " + (host.find() ? host.group(1) : "") + " stopped answering during the"
-            + " build (" + request.replaceAll("\\?.*", "") + " failed); the build is retried"
+        "Registry "
+            + (host.find() ? host.group(1) : "")
+            + " stopped answering during the"
+            + " build ("
+            + request.replaceAll("\\?.*", "")
+            + " failed); the build is retried"
             + " later");
   }
 
@@ -214,6 +245,8 @@ final class JibErrors {
   }
 
   private static String human(Duration d) {
-    return d.toMillis() < 1000 ? d.toMillis() + "ms" : d.toString().substring(2).toLowerCase(Locale.ROOT);
+    return d.toMillis() < 1000
+        ? d.toMillis() + "ms"
+        : d.toString().substring(2).toLowerCase(Locale.ROOT);
   }
 }

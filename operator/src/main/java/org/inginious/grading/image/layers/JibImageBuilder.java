@@ -28,8 +28,8 @@ import java.util.function.Consumer;
  * Builds a {@code layers} image in process with jib-core: the base image (or scratch), one layer
  * with the request's files, env, working directory and labels, pushed to a registry. No Docker
  * daemon, no root, no pod. The request becomes jib's container in {@link JibContainers}; base
- * layers are mounted across repositories first by {@link BaseLayerMounts}; jib's events are read
- * by {@link BuildEvents}, its failures translated by {@link JibErrors}; the demo writes {@link
+ * layers are mounted across repositories first by {@link BaseLayerMounts}; jib's events are read by
+ * {@link BuildEvents}, its failures translated by {@link JibErrors}; the demo writes {@link
  * Tarballs}.
  *
  * <p>Reproducible: jib sets the creation time to the epoch, we set every file's modification time
@@ -38,9 +38,9 @@ import java.util.function.Consumer;
  * unchanged rebuild uploads no blob (jib checks each blob with a HEAD first).
  *
  * <p>Thread-safe: each {@link #build} runs on its own short-lived thread pool, which it shuts down
- * (interrupting jib's threads) on success, failure or timeout. Callers bound concurrency
- * themselves (the operator's {@code builds.jib.maxConcurrent} executor). {@code build} blocks the
- * calling thread for at most about the request's timeout.
+ * (interrupting jib's threads) on success, failure or timeout. Callers bound concurrency themselves
+ * (the operator's {@code builds.jib.maxConcurrent} executor). {@code build} blocks the calling
+ * thread for at most about the request's timeout.
  */
 public final class JibImageBuilder {
 
@@ -52,6 +52,7 @@ public final class JibImageBuilder {
   private final Path applicationLayersCache;
   private final Consumer<String> log;
   private final AtomicInteger builds = new AtomicInteger();
+
   /** Demo mode: images are written as tarballs instead of being pushed (null: push). */
   private final Tarballs tarballs;
 
@@ -65,12 +66,15 @@ public final class JibImageBuilder {
     this(baseLayersCache, applicationLayersCache, line -> {});
   }
 
-  /** @param log receives jib's log lines (jib never logs credentials) */
+  /**
+   * @param log receives jib's log lines (jib never logs credentials)
+   */
   public JibImageBuilder(Path baseLayersCache, Path applicationLayersCache, Consumer<String> log) {
     this(baseLayersCache, applicationLayersCache, log, null);
   }
 
-  private JibImageBuilder(Path baseLayersCache, Path applicationLayersCache, Consumer<String> log, Tarballs tarballs) {
+  private JibImageBuilder(
+      Path baseLayersCache, Path applicationLayersCache, Consumer<String> log, Tarballs tarballs) {
     this.baseLayersCache = baseLayersCache.toAbsolutePath();
     this.applicationLayersCache = applicationLayersCache.toAbsolutePath();
     this.log = log;
@@ -78,12 +82,14 @@ public final class JibImageBuilder {
   }
 
   /**
-   * For the `demo`, where no registry may be reachable: images are written as tarballs (docker
-   * save format) into {@code tarDirectory}; a base built earlier by this builder is read back from
-   * its tarball by digest. The digest is the one a push of the same image would give.
+   * For the `demo`, where no registry may be reachable: images are written as tarballs (docker save
+   * format) into {@code tarDirectory}; a base built earlier by this builder is read back from its
+   * tarball by digest. The digest is the one a push of the same image would give.
    */
-  public static JibImageBuilder writingTarballs(Path baseLayersCache, Path applicationLayersCache, Path tarDirectory) {
-    return new JibImageBuilder(baseLayersCache, applicationLayersCache, line -> {}, new Tarballs(tarDirectory));
+  public static JibImageBuilder writingTarballs(
+      Path baseLayersCache, Path applicationLayersCache, Path tarDirectory) {
+    return new JibImageBuilder(
+        baseLayersCache, applicationLayersCache, line -> {}, new Tarballs(tarDirectory));
   }
 
   public BuildResult build(LayersBuildRequest request) throws BuildFailure {
@@ -110,7 +116,8 @@ public final class JibImageBuilder {
       Path tarball = tarballs == null ? null : tarballs.of(target, repository(target));
       Containerizer containerizer =
           (tarball == null
-                  ? Containerizer.to(JibContainers.registryImage(target, request.targetCredentials()))
+                  ? Containerizer.to(
+                      JibContainers.registryImage(target, request.targetCredentials()))
                   : Containerizer.to(TarImage.at(tarball).named(target)))
               .setAllowInsecureRegistries(request.insecure())
               .setBaseImageLayersCache(baseLayersCache)
@@ -119,16 +126,17 @@ public final class JibImageBuilder {
               .setExecutorService(pool)
               .addEventHandler(LogEvent.class, events::onLog)
               .addEventHandler(TimerEvent.class, events::onTimer);
-      pool.execute(() -> {
-        try {
-          if (tarball == null) {
-            base.ifPresent(b -> BaseLayerMounts.mount(b, target, request, events::onLog, log));
-          }
-          outcome.complete(container.containerize(containerizer));
-        } catch (Throwable t) {
-          outcome.completeExceptionally(t);
-        }
-      });
+      pool.execute(
+          () -> {
+            try {
+              if (tarball == null) {
+                base.ifPresent(b -> BaseLayerMounts.mount(b, target, request, events::onLog, log));
+              }
+              outcome.complete(container.containerize(containerizer));
+            } catch (Throwable t) {
+              outcome.completeExceptionally(t);
+            }
+          });
       JibContainer result = await(outcome, request, target);
 
       String digest = result.getDigest().toString();
@@ -141,9 +149,17 @@ public final class JibImageBuilder {
       int layers = uploaded.size();
       int blobs = layers + (configUploaded ? 1 : 0);
       Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
-      log.accept("built " + request.target() + " -> " + digest + " in " + elapsed.toMillis()
-          + " ms; layer blobs uploaded: " + layers + ", blobs already in the registry: "
-          + events.skipped());
+      log.accept(
+          "built "
+              + request.target()
+              + " -> "
+              + digest
+              + " in "
+              + elapsed.toMillis()
+              + " ms; layer blobs uploaded: "
+              + layers
+              + ", blobs already in the registry: "
+              + events.skipped());
       return new BuildResult(digest, repository(target) + "@" + digest, layers, blobs, elapsed);
     } catch (IOException e) {
       throw JibErrors.cannotPrepare(request, e);
@@ -198,11 +214,11 @@ public final class JibImageBuilder {
    * {@code sendCredentialsOverHttp} is true (read when each build's HTTP client is created), so a
    * push with credentials to an {@code insecure} registry would fail as unauthorized. Whoever marks
    * a registry insecure has accepted that credentials travel in clear text. Set for every insecure
-   * build, with or without credentials, so that a registry wanting credentials we do not have
-   * fails with jib's plain "Unauthorized for registry/repository" instead of a misleading "not
-   * sent over HTTP". Setting the property does not weaken builds with {@code insecure: false}:
-   * their HTTP client never falls back to plain HTTP (it refuses http:// URLs outright). We never
-   * clear it again, since concurrent insecure builds rely on it.
+   * build, with or without credentials, so that a registry wanting credentials we do not have fails
+   * with jib's plain "Unauthorized for registry/repository" instead of a misleading "not sent over
+   * HTTP". Setting the property does not weaken builds with {@code insecure: false}: their HTTP
+   * client never falls back to plain HTTP (it refuses http:// URLs outright). We never clear it
+   * again, since concurrent insecure builds rely on it.
    */
   private static synchronized void allowCredentialsOverHttp() {
     if (!Boolean.getBoolean("sendCredentialsOverHttp")) {

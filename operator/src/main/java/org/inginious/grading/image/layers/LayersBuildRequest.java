@@ -11,15 +11,15 @@ import org.inginious.grading.image.registry.RegistryCredentials;
 
 /**
  * Everything a {@code layers} build needs, already resolved by the caller (ConfigMap contents,
- * credentials from Secrets, the base pinned by digest). {@link #toString()} never shows
- * credentials or file contents.
+ * credentials from Secrets, the base pinned by digest). {@link #toString()} never shows credentials
+ * or file contents.
  *
  * @param base the image to start from ({@code registry/repository:tag} or {@code @sha256:...});
  *     empty for {@code scratch}
  * @param baseCredentials to pull {@code base}
  * @param files the files of the one application layer, in this order
- * @param env environment variables, merged over the base image's (ours win); written in key
- *     order whatever the map's order
+ * @param env environment variables, merged over the base image's (ours win); written in key order
+ *     whatever the map's order
  * @param workingDir absolute path, or {@code null} to keep the base image's
  * @param labels image labels, merged over the base image's (ours win); key order too
  * @param target {@code registry/repository:tag} to push to
@@ -52,7 +52,9 @@ public record LayersBuildRequest(
     }
     env = env == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(env));
     labels =
-        labels == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(labels));
+        labels == null
+            ? Map.of()
+            : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(labels));
     Objects.requireNonNull(target, "target");
     targetCredentials = targetCredentials == null ? Optional.empty() : targetCredentials;
     Objects.requireNonNull(timeout, "timeout");
@@ -110,7 +112,9 @@ public record LayersBuildRequest(
       if (mode < 0 || mode > 0777) {
         // jib writes the nine permission bits only: no setuid/setgid/sticky
         throw new IllegalArgumentException(
-            "mode of " + absolutePathInImage + " must be between 0000 and 0777, got 0"
+            "mode of "
+                + absolutePathInImage
+                + " must be between 0000 and 0777, got 0"
                 + Integer.toOctalString(mode));
       }
     }
@@ -157,8 +161,12 @@ public record LayersBuildRequest(
 
     @Override
     public String toString() {
-      return absolutePathInImage + " (" + content.length + " bytes, 0"
-          + Integer.toOctalString(mode) + ")";
+      return absolutePathInImage
+          + " ("
+          + content.length
+          + " bytes, 0"
+          + Integer.toOctalString(mode)
+          + ")";
     }
   }
 }

@@ -19,26 +19,39 @@ import org.slf4j.LoggerFactory;
 
 /**
  * In-process builds, off the reconciler threads: a bounded pool runs them, the reconciler asks for
- * the state of the build of a given hash, and completion is announced through a callback (an
- * event for the environment). One build per environment: a new hash supersedes a running one.
+ * the state of the build of a given hash, and completion is announced through a callback (an event
+ * for the environment). One build per environment: a new hash supersedes a running one.
  */
 public class LayersBuilds implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LayersBuilds.class);
 
   public sealed interface State permits Running, Succeeded, Failed {
     String hash();
+
     Instant startTime();
   }
 
   public record Running(String hash, Instant startTime) implements State {}
 
-  public record Succeeded(String hash, Instant startTime, Instant completionTime, BuildResult result) implements State {}
-
-  /** @param retryAt when a new attempt of the same hash may start (backoff doubles per failure) */
-  public record Failed(String hash, Instant startTime, Instant completionTime, String reason, String message, Instant retryAt)
+  public record Succeeded(
+      String hash, Instant startTime, Instant completionTime, BuildResult result)
       implements State {}
 
-  /** @param failingSince start of the first failed attempt of this hash in a row (null: not failing) */
+  /**
+   * @param retryAt when a new attempt of the same hash may start (backoff doubles per failure)
+   */
+  public record Failed(
+      String hash,
+      Instant startTime,
+      Instant completionTime,
+      String reason,
+      String message,
+      Instant retryAt)
+      implements State {}
+
+  /**
+   * @param failingSince start of the first failed attempt of this hash in a row (null: not failing)
+   */
   private record Entry(State state, Future<?> future, Instant failingSince) {}
 
   private final JibImageBuilder builder;
@@ -49,15 +62,23 @@ public class LayersBuilds implements AutoCloseable {
   private final Map<ResourceID, Entry> builds = new ConcurrentHashMap<>();
   private final BuildListener listener;
 
-  public LayersBuilds(JibImageBuilder builder, int maxConcurrent, Consumer<ResourceID> onCompletion, Clock clock,
-      Backoff retries, BuildListener listener) {
+  public LayersBuilds(
+      JibImageBuilder builder,
+      int maxConcurrent,
+      Consumer<ResourceID> onCompletion,
+      Clock clock,
+      Backoff retries,
+      BuildListener listener) {
     this.builder = builder;
     AtomicInteger threads = new AtomicInteger();
-    this.pool = Executors.newFixedThreadPool(maxConcurrent, r -> {
-      Thread thread = new Thread(r, "jib-build-" + threads.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.pool =
+        Executors.newFixedThreadPool(
+            maxConcurrent,
+            r -> {
+              Thread thread = new Thread(r, "jib-build-" + threads.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
     this.onCompletion = onCompletion;
     this.clock = clock;
     this.retries = retries;
@@ -67,7 +88,9 @@ public class LayersBuilds implements AutoCloseable {
   /** The build of this hash for this environment, if one ran or runs. */
   public Optional<State> state(ResourceID environment, String hash) {
     Entry entry = builds.get(environment);
-    return entry == null || !entry.state().hash().equals(hash) ? Optional.empty() : Optional.of(entry.state());
+    return entry == null || !entry.state().hash().equals(hash)
+        ? Optional.empty()
+        : Optional.of(entry.state());
   }
 
   /** Starts a build; one of another hash still running for the environment is cancelled. */
@@ -94,7 +117,8 @@ public class LayersBuilds implements AutoCloseable {
     return running;
   }
 
-  private void run(ResourceID environment, LayersBuildRequest request, Running running, Instant failingSince) {
+  private void run(
+      ResourceID environment, LayersBuildRequest request, Running running, Instant failingSince) {
     State outcome;
     // a failure continues the run of failures of this hash, or starts one with this attempt
     Instant failing = failingSince != null ? failingSince : running.startTime();
@@ -106,7 +130,12 @@ public class LayersBuilds implements AutoCloseable {
       outcome = failed(running, e.reason().conditionReason(), e.getMessage(), failing);
     } catch (RuntimeException e) {
       LOG.warn("Build of {} failed unexpectedly", environment, e);
-      outcome = failed(running, BuildFailure.Reason.BUILD_FAILED.conditionReason(), String.valueOf(e.getMessage()), failing);
+      outcome =
+          failed(
+              running,
+              BuildFailure.Reason.BUILD_FAILED.conditionReason(),
+              String.valueOf(e.getMessage()),
+              failing);
     }
     if (Thread.currentThread().isInterrupted()) {
       return; // superseded: the newer build owns the entry
@@ -118,15 +147,28 @@ public class LayersBuilds implements AutoCloseable {
       }
       builds.put(environment, new Entry(outcome, null, failing));
     }
-    listener.finished("jib", outcome instanceof Succeeded ? "succeeded"
-        : BuildFailure.Reason.BUILD_TIMEOUT.conditionReason().equals(((Failed) outcome).reason()) ? "timeout" : "failed",
+    listener.finished(
+        "jib",
+        outcome instanceof Succeeded
+            ? "succeeded"
+            : BuildFailure.Reason.BUILD_TIMEOUT
+                    .conditionReason()
+                    .equals(((Failed) outcome).reason())
+                ? "timeout"
+                : "failed",
         Duration.between(running.startTime(), clock.instant()));
     onCompletion.accept(environment);
   }
 
   private Failed failed(Running running, String reason, String message, Instant failingSince) {
     Instant now = clock.instant();
-    return new Failed(running.hash(), running.startTime(), now, reason, message, now.plus(retries.next(failingSince, now)));
+    return new Failed(
+        running.hash(),
+        running.startTime(),
+        now,
+        reason,
+        message,
+        now.plus(retries.next(failingSince, now)));
   }
 
   /** The environment is gone: cancel its build and forget it. */

@@ -42,8 +42,10 @@ public final class LayersSource implements ImageSource {
   }
 
   @Override
-  public Outcome obtain(GradingEnvironment environment, Optional<String> base, ClusterView cluster) throws ImageProblem {
-    LayersPlan plan = LayersPlan.of(environment, base, BuildInputs.configMaps(environment, cluster));
+  public Outcome obtain(GradingEnvironment environment, Optional<String> base, ClusterView cluster)
+      throws ImageProblem {
+    LayersPlan plan =
+        LayersPlan.of(environment, base, BuildInputs.configMaps(environment, cluster));
     GradingEnvironmentStatus status = environment.getStatus();
     String buildName = BuildHash.buildName(environment, plan.hash());
     if (alreadyBuilt(status, plan.hash())) {
@@ -51,33 +53,65 @@ public final class LayersSource implements ImageSource {
     }
     ResourceID id = ResourceID.fromResource(environment);
     Optional<LayersBuilds.State> state = builds.state(id, plan.hash());
-    if (state.isEmpty() || state.get() instanceof LayersBuilds.Failed failed && !clock.instant().isBefore(failed.retryAt())) {
+    if (state.isEmpty()
+        || state.get() instanceof LayersBuilds.Failed failed
+            && !clock.instant().isBefore(failed.retryAt())) {
       state = Optional.of(builds.start(id, request(environment, plan), plan.hash()));
     }
     LayersBuilds.State current = state.get();
     if (current instanceof LayersBuilds.Succeeded done) {
-      return new Outcome.Available(done.result().imageReference(), plan.hash(), ConditionReasons.BUILT,
-          "built " + done.result().imageReference() + " in "
-              + Duration.between(done.startTime(), done.completionTime()).toMillis() + " ms",
-          buildStatus(buildName, done.startTime(), done.completionTime(), ConditionReasons.SUCCEEDED, "pushed " + plan.target()));
+      return new Outcome.Available(
+          done.result().imageReference(),
+          plan.hash(),
+          ConditionReasons.BUILT,
+          "built "
+              + done.result().imageReference()
+              + " in "
+              + Duration.between(done.startTime(), done.completionTime()).toMillis()
+              + " ms",
+          buildStatus(
+              buildName,
+              done.startTime(),
+              done.completionTime(),
+              ConditionReasons.SUCCEEDED,
+              "pushed " + plan.target()));
     }
     if (current instanceof LayersBuilds.Failed failed) {
-      return new Outcome.BuildFailed(failed.reason(), failed.message(),
-          buildStatus(buildName, failed.startTime(), failed.completionTime(), failed.reason(), failed.message()),
+      return new Outcome.BuildFailed(
+          failed.reason(),
+          failed.message(),
+          buildStatus(
+              buildName,
+              failed.startTime(),
+              failed.completionTime(),
+              failed.reason(),
+              failed.message()),
           Duration.between(clock.instant(), failed.retryAt()));
     }
-    return new Outcome.Waiting(Phase.Building, ConditionReasons.BUILDING,
+    return new Outcome.Waiting(
+        Phase.Building,
+        ConditionReasons.BUILDING,
         "building " + plan.target() + keepingLastImage(status),
-        buildStatus(buildName, current.startTime(), null, ConditionReasons.BUILDING, "jib build running"));
+        buildStatus(
+            buildName, current.startTime(), null, ConditionReasons.BUILDING, "jib build running"));
   }
 
-  private LayersBuildRequest request(GradingEnvironment environment, LayersPlan plan) throws ImageProblem {
+  private LayersBuildRequest request(GradingEnvironment environment, LayersPlan plan)
+      throws ImageProblem {
     boolean insecure = environment.getSpec().image.isInsecure();
     return new LayersBuildRequest(
         plan.base(),
-        plan.base().isPresent() ? secrets.pullCredentials(environment, plan.base().get(), "spec.build.base") : Optional.empty(),
-        plan.files(), plan.env(), plan.workingDir(), plan.labels(), plan.target(),
-        secrets.pushCredentials(environment), insecure, plan.timeout());
+        plan.base().isPresent()
+            ? secrets.pullCredentials(environment, plan.base().get(), "spec.build.base")
+            : Optional.empty(),
+        plan.files(),
+        plan.env(),
+        plan.workingDir(),
+        plan.labels(),
+        plan.target(),
+        secrets.pushCredentials(environment),
+        insecure,
+        plan.timeout());
   }
 
   /** Stops the environment's in-process build. */

@@ -19,9 +19,12 @@ final class Tarballs {
     this.directory = directory.toAbsolutePath();
   }
 
-  /** Where the image of {@code target} is written; {@code repository} is its name as pods pull it. */
+  /**
+   * Where the image of {@code target} is written; {@code repository} is its name as pods pull it.
+   */
   Path of(ImageReference target, String repository) {
-    return directory.resolve(repository.replaceAll("[^A-Za-z0-9._-]", "_") + "_" + target.getQualifier() + ".tar");
+    return directory.resolve(
+        repository.replaceAll("[^A-Za-z0-9._-]", "_") + "_" + target.getQualifier() + ".tar");
   }
 
   void written(String digest, Path tarball) {

@@ -10,7 +10,9 @@ import org.inginious.grading.image.common.ImageProblem;
 import org.inginious.grading.image.common.RegistrySecrets;
 import org.inginious.grading.image.registry.ResolvedImage;
 
-/** The `prebuilt` source: resolve the tag to a digest, read the labels, check them against the spec. */
+/**
+ * The `prebuilt` source: resolve the tag to a digest, read the labels, check them against the spec.
+ */
 public class PrebuiltImages {
 
   private final ImageLookup images;
@@ -23,12 +25,16 @@ public class PrebuiltImages {
 
   public ResolvedImage resolve(GradingEnvironment environment) throws ImageProblem {
     String reference = environment.getSpec().build.prebuilt.image;
-    ImageSpec imageSpec = environment.getSpec().image == null ? new ImageSpec() : environment.getSpec().image;
-    var credentials = secrets.pullCredentialsLazily(environment, reference, "spec.build.prebuilt.image");
-    ResolvedImage image = images.resolve(reference, credentials, imageSpec.isInsecure(), "spec.build.prebuilt.image");
+    ImageSpec imageSpec =
+        environment.getSpec().image == null ? new ImageSpec() : environment.getSpec().image;
+    var credentials =
+        secrets.pullCredentialsLazily(environment, reference, "spec.build.prebuilt.image");
+    ResolvedImage image =
+        images.resolve(reference, credentials, imageSpec.isInsecure(), "spec.build.prebuilt.image");
     List<String> mismatches = ImageLabels.mismatches(image.labels(), environment);
     if (!mismatches.isEmpty()) {
-      throw new ImageProblem(ConditionReasons.LABEL_MISMATCH, reference + ": " + String.join("; ", mismatches), false);
+      throw new ImageProblem(
+          ConditionReasons.LABEL_MISMATCH, reference + ": " + String.join("; ", mismatches), false);
     }
     return image;
   }

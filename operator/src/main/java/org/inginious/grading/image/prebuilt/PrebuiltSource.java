@@ -23,9 +23,14 @@ public final class PrebuiltSource implements ImageSource {
   }
 
   @Override
-  public Outcome obtain(GradingEnvironment environment, Optional<String> base, ClusterView cluster) throws ImageProblem {
+  public Outcome obtain(GradingEnvironment environment, Optional<String> base, ClusterView cluster)
+      throws ImageProblem {
     ResolvedImage image = images.resolve(environment);
-    return new Outcome.Available(image.pinnedReference(), null, ConditionReasons.RESOLVED,
-        environment.getSpec().build.prebuilt.image + " resolved to " + image.digest(), null);
+    return new Outcome.Available(
+        image.pinnedReference(),
+        null,
+        ConditionReasons.RESOLVED,
+        environment.getSpec().build.prebuilt.image + " resolved to " + image.digest(),
+        null);
   }
 }

@@ -54,7 +54,9 @@ public final class ImageResolver {
     this(line -> {});
   }
 
-  /** @param debug receives jib's log lines (no credentials: jib never logs them) */
+  /**
+   * @param debug receives jib's log lines (no credentials: jib never logs them)
+   */
   public ImageResolver(Consumer<String> debug) {
     this.debug = debug;
     this.eventHandlers = EventHandlers.builder().add(LogEvent.class, this::log).build();
@@ -141,7 +143,8 @@ public final class ImageResolver {
 
   private static ImageReference parse(String imageReference) throws RegistryException {
     try {
-      ImageReference ref = ImageReference.parse(imageReference == null ? "" : imageReference.trim());
+      ImageReference ref =
+          ImageReference.parse(imageReference == null ? "" : imageReference.trim());
       // jib accepts upper-case repositories; registries and container runtimes do not.
       if (!ref.isScratch()
           && ref.getRepository().equals(ref.getRepository().toLowerCase(Locale.ROOT))) {
@@ -160,11 +163,14 @@ public final class ImageResolver {
     client.pullBlob(config, size -> {}, written -> {}).writeTo(json); // checks the digest too
     JsonNode labels = MAPPER.readTree(json.toByteArray()).path("config").path("Labels");
     Map<String, String> result = new LinkedHashMap<>();
-    labels.fields().forEachRemaining(e -> {
-      if (e.getValue().isValueNode() && !e.getValue().isNull()) {
-        result.put(e.getKey(), e.getValue().asText());
-      }
-    });
+    labels
+        .fields()
+        .forEachRemaining(
+            e -> {
+              if (e.getValue().isValueNode() && !e.getValue().isNull()) {
+                result.put(e.getKey(), e.getValue().asText());
+              }
+            });
     return result;
   }
 
@@ -192,11 +198,17 @@ public final class ImageResolver {
         return unavailable(image, registry, "HTTP " + status, e);
       }
       if (t instanceof SSLException) {
-        return unavailable(image, registry,
-            "TLS failed: " + t.getMessage() + "; if the registry speaks plain HTTP, mark it insecure", e);
+        return unavailable(
+            image,
+            registry,
+            "TLS failed: "
+                + t.getMessage()
+                + "; if the registry speaks plain HTTP, mark it insecure",
+            e);
       }
       if (t.getCause() == null || t.getCause() == t) {
-        return unavailable(image, registry, t.getClass().getSimpleName() + ": " + t.getMessage(), e);
+        return unavailable(
+            image, registry, t.getClass().getSimpleName() + ": " + t.getMessage(), e);
       }
     }
     return unavailable(image, registry, e.toString(), e);

@@ -1,6 +1,5 @@
 package org.inginious.grading.placement.nodes;
 
-import org.inginious.grading.api.ConditionReasons;
 import io.fabric8.kubernetes.api.model.Toleration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -12,6 +11,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import org.inginious.grading.api.ConditionReasons;
 import org.inginious.grading.placement.nodes.PlacementRequirements.GpuRequirement;
 
 /**
@@ -24,9 +24,12 @@ public final class NodeEligibility {
    * The node lifecycle controller's taints of NotReady nodes; every pod tolerates them for 300 s by
    * default. Such a node still counts as eligible, just not as Ready.
    */
-  static final Set<String> READINESS_TAINT_KEYS = Set.of("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable");
+  static final Set<String> READINESS_TAINT_KEYS =
+      Set.of("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable");
+
   /** The taint of a cordoned node; a pod that tolerates it is scheduled on cordoned nodes too. */
-  static final NodeTaint UNSCHEDULABLE_TAINT = new NodeTaint("node.kubernetes.io/unschedulable", "", NodeTaint.NO_SCHEDULE);
+  static final NodeTaint UNSCHEDULABLE_TAINT =
+      new NodeTaint("node.kubernetes.io/unschedulable", "", NodeTaint.NO_SCHEDULE);
 
   // Bounds on what a message lists, so it stays one short line with 1,000 nodes.
   static final int MAX_NAMES = 5;
@@ -40,27 +43,47 @@ public final class NodeEligibility {
    * @param ready eligible nodes whose Ready condition is True
    * @param schedulable a grading pod can start now: ready > 0
    */
-  public record Eligibility(int eligible, int ready, boolean schedulable, String reason, String message) {}
+  public record Eligibility(
+      int eligible, int ready, boolean schedulable, String reason, String message) {}
 
   /** What one node means for one environment. */
-  private enum Verdict { INELIGIBLE, ELIGIBLE_NOT_READY, ELIGIBLE_READY }
+  private enum Verdict {
+    INELIGIBLE,
+    ELIGIBLE_NOT_READY,
+    ELIGIBLE_READY
+  }
 
   private NodeEligibility() {}
 
-  public static Eligibility evaluate(PlacementRequirements requirements, Collection<NodeFacts> nodes) {
-    List<NodeFacts> sorted = nodes.stream().filter(Objects::nonNull).sorted(Comparator.comparing(NodeFacts::name)).toList();
+  public static Eligibility evaluate(
+      PlacementRequirements requirements, Collection<NodeFacts> nodes) {
+    List<NodeFacts> sorted =
+        nodes.stream()
+            .filter(Objects::nonNull)
+            .sorted(Comparator.comparing(NodeFacts::name))
+            .toList();
     List<NodeFacts> eligible = only(sorted, node -> eligibleOn(requirements, node));
-    List<String> notReady = eligible.stream().filter(node -> !node.ready()).map(NodeFacts::name).toList();
+    List<String> notReady =
+        eligible.stream().filter(node -> !node.ready()).map(NodeFacts::name).toList();
     int ready = eligible.size() - notReady.size();
     if (ready > 0) {
-      return new Eligibility(eligible.size(), ready, true, ConditionReasons.ELIGIBLE_NODES,
+      return new Eligibility(
+          eligible.size(),
+          ready,
+          true,
+          ConditionReasons.ELIGIBLE_NODES,
           nodes(eligible.size()) + " can run it, " + ready + " Ready");
     }
     if (!eligible.isEmpty()) {
-      return new Eligibility(eligible.size(), 0, false, ConditionReasons.NO_READY_NODES,
+      return new Eligibility(
+          eligible.size(),
+          0,
+          false,
+          ConditionReasons.NO_READY_NODES,
           nodes(eligible.size()) + " can run it but none is Ready: " + list(notReady, MAX_NAMES));
     }
-    return new Eligibility(0, 0, false, ConditionReasons.NO_ELIGIBLE_NODES, whyNoNode(requirements, sorted));
+    return new Eligibility(
+        0, 0, false, ConditionReasons.NO_ELIGIBLE_NODES, whyNoNode(requirements, sorted));
   }
 
   /** Whether the scheduler would place a grading pod on this node, were it Ready and empty. */
@@ -78,7 +101,8 @@ public final class NodeEligibility {
    * other side. The NoEligibleNodes message also quotes nodes that are not eligible; that detail
    * may wait for the next reconcile.
    */
-  public static boolean verdictChanged(PlacementRequirements requirements, NodeFacts before, NodeFacts after) {
+  public static boolean verdictChanged(
+      PlacementRequirements requirements, NodeFacts before, NodeFacts after) {
     return verdict(requirements, before) != verdict(requirements, after);
   }
 
@@ -107,18 +131,25 @@ public final class NodeEligibility {
   }
 
   private static boolean hasLabels(NodeFacts node, Map<String, String> selector) {
-    return selector.entrySet().stream().allMatch(entry -> entry.getValue().equals(node.labels().get(entry.getKey())));
+    return selector.entrySet().stream()
+        .allMatch(entry -> entry.getValue().equals(node.labels().get(entry.getKey())));
   }
 
   private static boolean admitsDespiteCordon(PlacementRequirements requirements, NodeFacts node) {
     return !node.unschedulable() || toleratedBy(requirements, UNSCHEDULABLE_TAINT);
   }
 
-  /** The cordon taint is left to the unschedulable rule, the readiness taints to the Ready count. */
-  private static List<NodeTaint> untoleratedTaints(PlacementRequirements requirements, NodeFacts node) {
+  /**
+   * The cordon taint is left to the unschedulable rule, the readiness taints to the Ready count.
+   */
+  private static List<NodeTaint> untoleratedTaints(
+      PlacementRequirements requirements, NodeFacts node) {
     return node.taints().stream()
         .filter(NodeTaint::repels)
-        .filter(taint -> !READINESS_TAINT_KEYS.contains(taint.key()) && !UNSCHEDULABLE_TAINT.key().equals(taint.key()))
+        .filter(
+            taint ->
+                !READINESS_TAINT_KEYS.contains(taint.key())
+                    && !UNSCHEDULABLE_TAINT.key().equals(taint.key()))
         .filter(taint -> !toleratedBy(requirements, taint))
         .toList();
   }
@@ -128,7 +159,8 @@ public final class NodeEligibility {
   }
 
   private static boolean hasCapacity(GpuRequirement gpu, NodeFacts node) {
-    return gpu == null || node.extendedResources().getOrDefault(gpu.resourceName(), 0L) >= gpu.count();
+    return gpu == null
+        || node.extendedResources().getOrDefault(gpu.resourceName(), 0L) >= gpu.count();
   }
 
   /** Narrows the nodes rule by rule and describes the first rule that leaves none. */
@@ -140,36 +172,63 @@ public final class NodeEligibility {
     String runtimeClass = "the " + requirements.runtimeClassName() + " RuntimeClass";
     List<NodeFacts> ofClass = only(all, node -> hasLabels(node, classSelector));
     if (ofClass.isEmpty()) {
-      return "no node has the labels of " + runtimeClass + " (" + selector(classSelector) + "); "
-          + (all.size() == 1 ? "the only node does not match" : "0 of " + all.size() + " nodes match");
+      return "no node has the labels of "
+          + runtimeClass
+          + " ("
+          + selector(classSelector)
+          + "); "
+          + (all.size() == 1
+              ? "the only node does not match"
+              : "0 of " + all.size() + " nodes match");
     }
-    List<NodeFacts> selected = only(ofClass, node -> hasLabels(node, requirements.specNodeSelector()));
+    List<NodeFacts> selected =
+        only(ofClass, node -> hasLabels(node, requirements.specNodeSelector()));
     if (selected.isEmpty()) {
-      return "no node matches spec.grading.nodeSelector {" + selector(requirements.specNodeSelector()) + "} among the "
-          + nodes(ofClass.size()) + (classSelector.isEmpty() ? "" : " of " + runtimeClass);
+      return "no node matches spec.grading.nodeSelector {"
+          + selector(requirements.specNodeSelector())
+          + "} among the "
+          + nodes(ofClass.size())
+          + (classSelector.isEmpty() ? "" : " of " + runtimeClass);
     }
     boolean anySelector = !classSelector.isEmpty() || !requirements.specNodeSelector().isEmpty();
     List<NodeFacts> uncordoned = only(selected, node -> admitsDespiteCordon(requirements, node));
     if (uncordoned.isEmpty()) {
-      return "every node" + (anySelector ? " that matches" : "") + " is cordoned (spec.unschedulable): "
+      return "every node"
+          + (anySelector ? " that matches" : "")
+          + " is cordoned (spec.unschedulable): "
           + list(selected.stream().map(NodeFacts::name).toList(), MAX_NAMES);
     }
-    List<NodeFacts> tolerated = only(uncordoned, node -> untoleratedTaints(requirements, node).isEmpty());
+    List<NodeFacts> tolerated =
+        only(uncordoned, node -> untoleratedTaints(requirements, node).isEmpty());
     if (tolerated.isEmpty()) {
-      return "every " + (uncordoned.size() < selected.size() ? "uncordoned " : "") + "node"
-          + (anySelector ? " that matches" : "") + " is tainted: " + taintedNodes(requirements, uncordoned);
+      return "every "
+          + (uncordoned.size() < selected.size() ? "uncordoned " : "")
+          + "node"
+          + (anySelector ? " that matches" : "")
+          + " is tainted: "
+          + taintedNodes(requirements, uncordoned);
     }
     GpuRequirement gpu = requirements.gpu().orElse(null);
     if (gpu == null) {
       return "no node is eligible"; // not reached: the stages above are the rules of eligibleOn
     }
     boolean narrowed = tolerated.size() < selected.size();
-    return "no node has " + gpu.resourceName() + " >= " + gpu.count() + " (" + tolerated.size()
-        + (narrowed ? " schedulable" : "") + (tolerated.size() == 1 ? " node" : " nodes")
-        + matching(requirements, runtimeClass, tolerated.size() == 1) + ": " + resourcesOfKind(gpu, tolerated) + ")";
+    return "no node has "
+        + gpu.resourceName()
+        + " >= "
+        + gpu.count()
+        + " ("
+        + tolerated.size()
+        + (narrowed ? " schedulable" : "")
+        + (tolerated.size() == 1 ? " node" : " nodes")
+        + matching(requirements, runtimeClass, tolerated.size() == 1)
+        + ": "
+        + resourcesOfKind(gpu, tolerated)
+        + ")";
   }
 
-  private static String matching(PlacementRequirements requirements, String runtimeClass, boolean one) {
+  private static String matching(
+      PlacementRequirements requirements, String runtimeClass, boolean one) {
     List<String> selectors = new ArrayList<>();
     if (!requirements.runtimeClassNodeSelector().isEmpty()) {
       selectors.add(runtimeClass);
@@ -177,31 +236,46 @@ public final class NodeEligibility {
     if (!requirements.specNodeSelector().isEmpty()) {
       selectors.add("spec.grading.nodeSelector");
     }
-    return selectors.isEmpty() ? "" : (one ? " matches " : " match ") + String.join(" and ", selectors);
+    return selectors.isEmpty()
+        ? ""
+        : (one ? " matches " : " match ") + String.join(" and ", selectors);
   }
 
   /** "node-a has k=v:NoSchedule; node-b, node-c have k2:NoExecute; ..." grouped by the taints. */
   private static String taintedNodes(PlacementRequirements requirements, List<NodeFacts> nodes) {
     Map<String, List<String>> namesByTaints = new LinkedHashMap<>();
     for (NodeFacts node : nodes) {
-      String taints = untoleratedTaints(requirements, node).stream().map(NodeTaint::toString)
-          .collect(Collectors.joining(" and "));
+      String taints =
+          untoleratedTaints(requirements, node).stream()
+              .map(NodeTaint::toString)
+              .collect(Collectors.joining(" and "));
       namesByTaints.computeIfAbsent(taints, key -> new ArrayList<>()).add(node.name());
     }
-    List<Map.Entry<String, List<String>>> groups = namesByTaints.entrySet().stream()
-        .sorted(Comparator.<Map.Entry<String, List<String>>>comparingInt(group -> -group.getValue().size())
-            .thenComparing(Map.Entry::getKey))
-        .toList();
-    List<String> shown = groups.stream().limit(MAX_TAINT_GROUPS)
-        .map(group -> list(group.getValue(), MAX_NAMES_PER_TAINT_GROUP) + (group.getValue().size() == 1 ? " has " : " have ")
-            + group.getKey())
-        .collect(Collectors.toCollection(ArrayList::new));
-    int unshown = groups.stream().skip(MAX_TAINT_GROUPS).mapToInt(group -> group.getValue().size()).sum();
+    List<Map.Entry<String, List<String>>> groups =
+        namesByTaints.entrySet().stream()
+            .sorted(
+                Comparator.<Map.Entry<String, List<String>>>comparingInt(
+                        group -> -group.getValue().size())
+                    .thenComparing(Map.Entry::getKey))
+            .toList();
+    List<String> shown =
+        groups.stream()
+            .limit(MAX_TAINT_GROUPS)
+            .map(
+                group ->
+                    list(group.getValue(), MAX_NAMES_PER_TAINT_GROUP)
+                        + (group.getValue().size() == 1 ? " has " : " have ")
+                        + group.getKey())
+            .collect(Collectors.toCollection(ArrayList::new));
+    int unshown =
+        groups.stream().skip(MAX_TAINT_GROUPS).mapToInt(group -> group.getValue().size()).sum();
     if (unshown > 0) {
       shown.add(nodes(unshown) + (unshown == 1 ? " has" : " have") + " other taints");
     }
-    return String.join("; ", shown) + (groups.size() == 1
-        ? ", which spec.grading.tolerations does not tolerate" : "; spec.grading.tolerations tolerates none of them");
+    return String.join("; ", shown)
+        + (groups.size() == 1
+            ? ", which spec.grading.tolerations does not tolerate"
+            : "; spec.grading.tolerations tolerates none of them");
   }
 
   /**
@@ -212,20 +286,32 @@ public final class NodeEligibility {
     String domain = gpu.resourceName().substring(0, gpu.resourceName().indexOf('/') + 1);
     Map<String, Integer> nodesByResources = new LinkedHashMap<>();
     for (NodeFacts node : nodes) {
-      String resources = node.extendedResources().entrySet().stream()
-          .filter(resource -> resource.getKey().startsWith(domain) && resource.getValue() > 0)
-          .map(resource -> resource.getKey().equals(gpu.resourceName())
-              ? "only " + resource.getValue() + " " + resource.getKey() : resource.getKey())
-          .collect(Collectors.joining(" and "));
+      String resources =
+          node.extendedResources().entrySet().stream()
+              .filter(resource -> resource.getKey().startsWith(domain) && resource.getValue() > 0)
+              .map(
+                  resource ->
+                      resource.getKey().equals(gpu.resourceName())
+                          ? "only " + resource.getValue() + " " + resource.getKey()
+                          : resource.getKey())
+              .collect(Collectors.joining(" and "));
       nodesByResources.merge(resources.isEmpty() ? "none" : resources, 1, Integer::sum);
     }
-    List<Map.Entry<String, Integer>> groups = nodesByResources.entrySet().stream()
-        .sorted(Comparator.<Map.Entry<String, Integer>>comparingInt(group -> -group.getValue())
-            .thenComparing(Map.Entry::getKey))
-        .toList();
-    List<String> shown = groups.stream().limit(MAX_RESOURCE_GROUPS)
-        .map(group -> group.getValue() + (group.getValue() == 1 ? " has " : " have ") + group.getKey())
-        .collect(Collectors.toCollection(ArrayList::new));
+    List<Map.Entry<String, Integer>> groups =
+        nodesByResources.entrySet().stream()
+            .sorted(
+                Comparator.<Map.Entry<String, Integer>>comparingInt(group -> -group.getValue())
+                    .thenComparing(Map.Entry::getKey))
+            .toList();
+    List<String> shown =
+        groups.stream()
+            .limit(MAX_RESOURCE_GROUPS)
+            .map(
+                group ->
+                    group.getValue()
+                        + (group.getValue() == 1 ? " has " : " have ")
+                        + group.getKey())
+            .collect(Collectors.toCollection(ArrayList::new));
     int unshown = groups.stream().skip(MAX_RESOURCE_GROUPS).mapToInt(Map.Entry::getValue).sum();
     if (unshown > 0) {
       shown.add(unshown + (unshown == 1 ? " has" : " have") + " others");
@@ -234,7 +320,8 @@ public final class NodeEligibility {
   }
 
   private static String selector(Map<String, String> selector) {
-    List<String> entries = selector.entrySet().stream().map(entry -> entry.getKey() + "=" + entry.getValue()).toList();
+    List<String> entries =
+        selector.entrySet().stream().map(entry -> entry.getKey() + "=" + entry.getValue()).toList();
     return list(entries, MAX_SELECTOR_ENTRIES);
   }
 

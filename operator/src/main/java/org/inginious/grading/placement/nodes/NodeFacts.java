@@ -18,22 +18,28 @@ import java.util.TreeMap;
 
 /**
  * What of a Node decides whether grading pods can run on it, and nothing else: equal facts mean
- * nothing that matters changed, so a kubelet heartbeat (lastHeartbeatTime, resourceVersion,
- * images, other conditions, cpu and memory) gives equal facts.
+ * nothing that matters changed, so a kubelet heartbeat (lastHeartbeatTime, resourceVersion, images,
+ * other conditions, cpu and memory) gives equal facts.
  *
  * @param ready the Ready condition is "True"
  * @param extendedResources allocatable of the extended resources (names with a '/', such as
  *     nvidia.com/gpu), those that are whole numbers
  */
-public record NodeFacts(String name, Map<String, String> labels, List<NodeTaint> taints, boolean unschedulable,
-    boolean ready, Map<String, Long> extendedResources) {
+public record NodeFacts(
+    String name,
+    Map<String, String> labels,
+    List<NodeTaint> taints,
+    boolean unschedulable,
+    boolean ready,
+    Map<String, Long> extendedResources) {
   public static final String READY = "Ready";
 
   /** Sorted copies: equality does not depend on the order the API server happened to send. */
   public NodeFacts {
     name = name == null ? "" : name;
     labels = sortedWithoutNulls(labels);
-    taints = taints == null ? List.of() : taints.stream().filter(Objects::nonNull).sorted().toList();
+    taints =
+        taints == null ? List.of() : taints.stream().filter(Objects::nonNull).sorted().toList();
     extendedResources = sortedWithoutNulls(extendedResources);
   }
 
@@ -73,15 +79,18 @@ public record NodeFacts(String name, Map<String, String> labels, List<NodeTaint>
       return null;
     }
     Map<String, Long> counts = new TreeMap<>();
-    allocatable.forEach((resource, quantity) -> {
-      if (isExtendedResource(resource)) {
-        wholeNumber(quantity).ifPresent(count -> counts.put(resource, count));
-      }
-    });
+    allocatable.forEach(
+        (resource, quantity) -> {
+          if (isExtendedResource(resource)) {
+            wholeNumber(quantity).ifPresent(count -> counts.put(resource, count));
+          }
+        });
     return counts;
   }
 
-  /** Devices are counted in whole units; anything else (500m, garbage, out of range) is no count. */
+  /**
+   * Devices are counted in whole units; anything else (500m, garbage, out of range) is no count.
+   */
   static Optional<Long> wholeNumber(Quantity quantity) {
     if (quantity == null || quantity.getAmount() == null) {
       return Optional.empty();
@@ -100,11 +109,12 @@ public record NodeFacts(String name, Map<String, String> labels, List<NodeTaint>
   static <V> SortedMap<String, V> sortedWithoutNulls(Map<String, V> map) {
     SortedMap<String, V> sorted = new TreeMap<>();
     if (map != null) {
-      map.forEach((key, value) -> {
-        if (key != null && value != null) {
-          sorted.put(key, value);
-        }
-      });
+      map.forEach(
+          (key, value) -> {
+            if (key != null && value != null) {
+              sorted.put(key, value);
+            }
+          });
     }
     return Collections.unmodifiableSortedMap(sorted);
   }

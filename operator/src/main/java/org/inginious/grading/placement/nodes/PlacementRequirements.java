@@ -22,8 +22,12 @@ import org.inginious.grading.placement.RuntimeClasses;
  * @param specNodeSelector spec.grading.nodeSelector
  * @param tolerations the RuntimeClass's scheduling.tolerations, then spec.grading.tolerations
  */
-public record PlacementRequirements(String runtimeClassName, Map<String, String> runtimeClassNodeSelector,
-    Map<String, String> specNodeSelector, List<Toleration> tolerations, Optional<GpuRequirement> gpu) {
+public record PlacementRequirements(
+    String runtimeClassName,
+    Map<String, String> runtimeClassNodeSelector,
+    Map<String, String> specNodeSelector,
+    List<Toleration> tolerations,
+    Optional<GpuRequirement> gpu) {
 
   /** Each grading pod requests {@code count} of the extended resource {@code resourceName}. */
   public record GpuRequirement(String resourceName, long count) {}
@@ -32,13 +36,14 @@ public record PlacementRequirements(String runtimeClassName, Map<String, String>
     runtimeClassName = runtimeClassName == null ? "" : runtimeClassName;
     runtimeClassNodeSelector = NodeFacts.sortedWithoutNulls(runtimeClassNodeSelector);
     specNodeSelector = NodeFacts.sortedWithoutNulls(specNodeSelector);
-    tolerations = tolerations == null ? List.of() : tolerations.stream().filter(Objects::nonNull).toList();
+    tolerations =
+        tolerations == null ? List.of() : tolerations.stream().filter(Objects::nonNull).toList();
     gpu = gpu == null ? Optional.empty() : gpu;
   }
 
   /**
-   * RuntimeClass admission adds the class's nodeSelector and tolerations to every pod using it,
-   * so they count as if the spec had them.
+   * RuntimeClass admission adds the class's nodeSelector and tolerations to every pod using it, so
+   * they count as if the spec had them.
    *
    * @param grading spec.grading, may be null
    * @param runtimeClass the RuntimeClass resolved for the environment
@@ -46,16 +51,22 @@ public record PlacementRequirements(String runtimeClassName, Map<String, String>
   public static PlacementRequirements of(GradingSpec grading, RuntimeClass runtimeClass) {
     GradingSpec spec = grading == null ? new GradingSpec() : grading;
     List<Toleration> tolerations = new ArrayList<>();
-    if (runtimeClass.getScheduling() != null && runtimeClass.getScheduling().getTolerations() != null) {
+    if (runtimeClass.getScheduling() != null
+        && runtimeClass.getScheduling().getTolerations() != null) {
       tolerations.addAll(runtimeClass.getScheduling().getTolerations());
     }
     if (spec.tolerations != null) {
-      spec.tolerations.stream().filter(Objects::nonNull).map(GradingToleration::toToleration).forEach(tolerations::add);
+      spec.tolerations.stream()
+          .filter(Objects::nonNull)
+          .map(GradingToleration::toToleration)
+          .forEach(tolerations::add);
     }
-    Optional<GpuRequirement> gpu = Optional.ofNullable(spec.gpu)
-        .map(g -> new GpuRequirement(g.resourceNameOrDefault(), g.countOrDefault()));
+    Optional<GpuRequirement> gpu =
+        Optional.ofNullable(spec.gpu)
+            .map(g -> new GpuRequirement(g.resourceNameOrDefault(), g.countOrDefault()));
     String name = runtimeClass.getMetadata() == null ? null : runtimeClass.getMetadata().getName();
-    return new PlacementRequirements(name, RuntimeClasses.nodeSelector(runtimeClass), spec.nodeSelector, tolerations, gpu);
+    return new PlacementRequirements(
+        name, RuntimeClasses.nodeSelector(runtimeClass), spec.nodeSelector, tolerations, gpu);
   }
 
   /**

@@ -8,8 +8,8 @@ import java.util.stream.Stream;
 
 /**
  * An informer's store of Nodes that keeps only their {@link SlimNodes slim} form. The informer
- * still hands its event handlers the full new Node; the cache, and the old Node of an update,
- * are slim. One store per informer: it is the informer's cache.
+ * still hands its event handlers the full new Node; the cache, and the old Node of an update, are
+ * slim. One store per informer: it is the informer's cache.
  */
 public final class SlimNodeStore implements ItemStore<Node> {
   private final BasicItemStore<Node> nodes = new BasicItemStore<>(Cache::metaNamespaceKeyFunc);

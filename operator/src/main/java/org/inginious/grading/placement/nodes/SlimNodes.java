@@ -25,10 +25,12 @@ public final class SlimNodes {
   /**
    * Keeps metadata name, uid and resourceVersion (the informer compares versions) and labels;
    * taints without timeAdded and unschedulable; allocatable of extended resources; the Ready
-   * condition with only type and status. {@code NodeFacts.of(slim(n))} equals {@code NodeFacts.of(n)}.
+   * condition with only type and status. {@code NodeFacts.of(slim(n))} equals {@code
+   * NodeFacts.of(n)}.
    */
   public static Node slim(Node node) {
-    NodeBuilder slim = new NodeBuilder().withApiVersion(node.getApiVersion()).withKind(node.getKind());
+    NodeBuilder slim =
+        new NodeBuilder().withApiVersion(node.getApiVersion()).withKind(node.getKind());
     ObjectMeta metadata = node.getMetadata();
     if (metadata != null) {
       slim.withNewMetadata()
@@ -36,8 +38,10 @@ public final class SlimNodes {
           .withNamespace(metadata.getNamespace())
           .withUid(metadata.getUid())
           .withResourceVersion(metadata.getResourceVersion())
-          .withLabels(metadata.getLabels() == null || metadata.getLabels().isEmpty() ? null
-              : new LinkedHashMap<>(metadata.getLabels()))
+          .withLabels(
+              metadata.getLabels() == null || metadata.getLabels().isEmpty()
+                  ? null
+                  : new LinkedHashMap<>(metadata.getLabels()))
           .endMetadata();
     }
     NodeSpec spec = node.getSpec();
@@ -63,7 +67,13 @@ public final class SlimNodes {
     }
     return taints.stream()
         .filter(Objects::nonNull)
-        .map(t -> new TaintBuilder().withKey(t.getKey()).withValue(t.getValue()).withEffect(t.getEffect()).build())
+        .map(
+            t ->
+                new TaintBuilder()
+                    .withKey(t.getKey())
+                    .withValue(t.getValue())
+                    .withEffect(t.getEffect())
+                    .build())
         .toList();
   }
 
@@ -72,16 +82,19 @@ public final class SlimNodes {
       return null;
     }
     Map<String, Quantity> extended = new LinkedHashMap<>();
-    allocatable.forEach((resource, quantity) -> {
-      if (NodeFacts.isExtendedResource(resource) && quantity != null) {
-        extended.put(resource, new Quantity(quantity.getAmount(), quantity.getFormat()));
-      }
-    });
+    allocatable.forEach(
+        (resource, quantity) -> {
+          if (NodeFacts.isExtendedResource(resource) && quantity != null) {
+            extended.put(resource, new Quantity(quantity.getAmount(), quantity.getFormat()));
+          }
+        });
     return extended.isEmpty() ? null : extended;
   }
 
   private static List<NodeCondition> readyCondition(List<NodeCondition> conditions) {
     String ready = NodeFacts.readyStatus(conditions);
-    return ready == null ? null : List.of(new NodeConditionBuilder().withType(NodeFacts.READY).withStatus(ready).build());
+    return ready == null
+        ? null
+        : List.of(new NodeConditionBuilder().withType(NodeFacts.READY).withStatus(ready).build());
   }
 }

@@ -31,10 +31,10 @@ import org.inginious.grading.placement.RuntimeClasses;
  * of one namespace with equal groups share one pre-pull DaemonSet, so pre-pull pods grow with the
  * placements in use, not with the environments.
  *
- * <p>The selector and tolerations are the effective ones: the RuntimeClass's scheduling merged
- * with the spec's. RuntimeClass admission adds the class's to each pod, but the DaemonSet
- * controller picks nodes from the template before that, so the template carries them itself
- * (admission accepts keys the pod already has with the same value).
+ * <p>The selector and tolerations are the effective ones: the RuntimeClass's scheduling merged with
+ * the spec's. RuntimeClass admission adds the class's to each pod, but the DaemonSet controller
+ * picks nodes from the template before that, so the template carries them itself (admission accepts
+ * keys the pod already has with the same value).
  *
  * @param runtime the concrete runtime (NVIDIA needs its devices hidden from pre-pull pods)
  * @param nodeSelector sorted, never null
@@ -43,47 +43,64 @@ import org.inginious.grading.placement.RuntimeClasses;
  * @param gpuCount GPUs per grading pod, 0 without GPUs
  */
 public record PlacementGroup(
-    Runtime runtime, String runtimeClassName, Map<String, String> nodeSelector, List<Toleration> tolerations,
-    String gpuResourceName, int gpuCount) {
+    Runtime runtime,
+    String runtimeClassName,
+    Map<String, String> nodeSelector,
+    List<Toleration> tolerations,
+    String gpuResourceName,
+    int gpuCount) {
 
-  private static final ObjectMapper CANONICAL = JsonMapper.builder()
-      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-      .build();
+  private static final ObjectMapper CANONICAL =
+      JsonMapper.builder().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build();
 
   /** Tolerations in one order whatever order the spec and the RuntimeClass list them in. */
-  private static final Comparator<Toleration> TOLERATION_ORDER = Comparator
-      .comparing(Toleration::getKey, Comparator.nullsFirst(Comparator.<String>naturalOrder()))
-      .thenComparing(Toleration::getOperator, Comparator.nullsFirst(Comparator.<String>naturalOrder()))
-      .thenComparing(Toleration::getValue, Comparator.nullsFirst(Comparator.<String>naturalOrder()))
-      .thenComparing(Toleration::getEffect, Comparator.nullsFirst(Comparator.<String>naturalOrder()))
-      .thenComparing(Toleration::getTolerationSeconds, Comparator.nullsFirst(Comparator.<Long>naturalOrder()));
+  private static final Comparator<Toleration> TOLERATION_ORDER =
+      Comparator.comparing(
+              Toleration::getKey, Comparator.nullsFirst(Comparator.<String>naturalOrder()))
+          .thenComparing(
+              Toleration::getOperator, Comparator.nullsFirst(Comparator.<String>naturalOrder()))
+          .thenComparing(
+              Toleration::getValue, Comparator.nullsFirst(Comparator.<String>naturalOrder()))
+          .thenComparing(
+              Toleration::getEffect, Comparator.nullsFirst(Comparator.<String>naturalOrder()))
+          .thenComparing(
+              Toleration::getTolerationSeconds,
+              Comparator.nullsFirst(Comparator.<Long>naturalOrder()));
 
   public PlacementGroup {
     Objects.requireNonNull(runtime, "runtime");
     Objects.requireNonNull(runtimeClassName, "runtimeClassName");
-    nodeSelector = Collections.unmodifiableMap(new TreeMap<>(nodeSelector == null ? Map.of() : nodeSelector));
-    tolerations = tolerations == null ? List.of() : tolerations.stream()
-        .map(PlacementGroup::normalized)
-        .distinct()
-        .sorted(TOLERATION_ORDER)
-        .toList();
+    nodeSelector =
+        Collections.unmodifiableMap(new TreeMap<>(nodeSelector == null ? Map.of() : nodeSelector));
+    tolerations =
+        tolerations == null
+            ? List.of()
+            : tolerations.stream()
+                .map(PlacementGroup::normalized)
+                .distinct()
+                .sorted(TOLERATION_ORDER)
+                .toList();
     if (gpuResourceName == null ? gpuCount != 0 : gpuCount < 1) {
-      throw new IllegalArgumentException("a GPU group needs a resource name and a count of at least 1");
+      throw new IllegalArgumentException(
+          "a GPU group needs a resource name and a count of at least 1");
     }
   }
 
   /**
    * The group of an environment's grading pods.
    *
-   * @param runtimeClass the RuntimeClass as the cluster has it; null when it has no scheduling to add
+   * @param runtimeClass the RuntimeClass as the cluster has it; null when it has no scheduling to
+   *     add
    * @throws IllegalArgumentException when the spec's node selector contradicts the RuntimeClass's:
    *     such pods are refused at admission, so there is nothing to pre-pull (the reconciler reports
    *     the conflict instead, see {@link NodeSelectorConflicts})
    */
-  public static PlacementGroup of(GradingSpec grading, ResolvedRuntime runtime, RuntimeClass runtimeClass) {
+  public static PlacementGroup of(
+      GradingSpec grading, ResolvedRuntime runtime, RuntimeClass runtimeClass) {
     GradingSpec spec = grading == null ? new GradingSpec() : grading;
     Map<String, String> fromClass = RuntimeClasses.nodeSelector(runtimeClass);
-    List<String> conflicts = NodeSelectorConflicts.between(spec.nodeSelector, fromClass, runtime.runtimeClassName());
+    List<String> conflicts =
+        NodeSelectorConflicts.between(spec.nodeSelector, fromClass, runtime.runtimeClassName());
     if (!conflicts.isEmpty()) {
       throw new IllegalArgumentException(String.join("; ", conflicts));
     }
@@ -92,14 +109,24 @@ public record PlacementGroup(
       selector.putAll(spec.nodeSelector);
     }
     List<Toleration> tolerations = new ArrayList<>();
-    if (runtimeClass != null && runtimeClass.getScheduling() != null && runtimeClass.getScheduling().getTolerations() != null) {
+    if (runtimeClass != null
+        && runtimeClass.getScheduling() != null
+        && runtimeClass.getScheduling().getTolerations() != null) {
       tolerations.addAll(runtimeClass.getScheduling().getTolerations());
     }
     if (spec.tolerations != null) {
-      spec.tolerations.stream().filter(Objects::nonNull).map(GradingToleration::toToleration).forEach(tolerations::add);
+      spec.tolerations.stream()
+          .filter(Objects::nonNull)
+          .map(GradingToleration::toToleration)
+          .forEach(tolerations::add);
     }
-    return new PlacementGroup(runtime.runtime(), runtime.runtimeClassName(), selector, tolerations,
-        spec.gpu == null ? null : spec.gpu.resourceNameOrDefault(), spec.gpu == null ? 0 : spec.gpu.countOrDefault());
+    return new PlacementGroup(
+        runtime.runtime(),
+        runtime.runtimeClassName(),
+        selector,
+        tolerations,
+        spec.gpu == null ? null : spec.gpu.resourceNameOrDefault(),
+        spec.gpu == null ? 0 : spec.gpu.countOrDefault());
   }
 
   public boolean hasGpus() {
@@ -120,7 +147,9 @@ public record PlacementGroup(
     key.put("gpuCount", gpuCount);
     try {
       byte[] canonical = CANONICAL.writeValueAsString(key).getBytes(StandardCharsets.UTF_8);
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical)).substring(0, 8);
+      return HexFormat.of()
+          .formatHex(MessageDigest.getInstance("SHA-256").digest(canonical))
+          .substring(0, 8);
     } catch (JsonProcessingException | NoSuchAlgorithmException e) {
       throw new IllegalStateException("cannot hash placement group", e);
     }
@@ -132,7 +161,8 @@ public record PlacementGroup(
    */
   public String daemonSetName() {
     int room = 63 - "prepull-".length() - 1 - 8;
-    String runtimePart = runtimeClassName.length() <= room ? runtimeClassName : runtimeClassName.substring(0, room);
+    String runtimePart =
+        runtimeClassName.length() <= room ? runtimeClassName : runtimeClassName.substring(0, room);
     runtimePart = runtimePart.replaceAll("[-.]+$", "");
     return "prepull-" + runtimePart + "-" + hash();
   }

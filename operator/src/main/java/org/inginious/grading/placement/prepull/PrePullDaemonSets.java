@@ -31,9 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
-import java.util.function.Predicate;
 import org.inginious.grading.api.Formats;
 import org.inginious.grading.api.Runtime;
 import org.inginious.grading.config.PrePullConfig;
@@ -41,20 +39,20 @@ import org.inginious.grading.placement.GradingPodTemplates;
 import org.inginious.grading.placement.Labels;
 
 /**
- * The pre-pull DaemonSet of one placement group in one namespace: its pods keep the current image of
- * every member environment on every node that can run the group's grading pods, so the first
+ * The pre-pull DaemonSet of one placement group in one namespace: its pods keep the current image
+ * of every member environment on every node that can run the group's grading pods, so the first
  * submission on a node does not wait for a pull.
  *
  * <p><b>Pods.</b> One no-op init container per member runs the member's image (by digest), then a
  * pause container keeps the pod, and with it the images, in use: the kubelet's image garbage
  * collector never removes an image a pod on the node uses. Environment images need no shell, nor
  * any binary of their own (a layers build may start FROM scratch): a first init container copies
- * the static busybox of {@link PrePullConfig#helperImage()} to {@code /prepull/true} on an emptyDir,
- * and each member's init container runs {@code ["/prepull/true"]}, which busybox runs as its
- * {@code true} applet (it picks the applet from the name it was started as) and exits 0. The pods
- * request no GPUs (GPU groups reach their nodes by affinity to the names the operator found with
- * enough allocatable GPUs: no selector can say "at least N"), hide the NVIDIA runtime's devices,
- * request almost nothing and pass the Pod Security Standard `restricted`.
+ * the static busybox of {@link PrePullConfig#helperImage()} to {@code /prepull/true} on an
+ * emptyDir, and each member's init container runs {@code ["/prepull/true"]}, which busybox runs as
+ * its {@code true} applet (it picks the applet from the name it was started as) and exits 0. The
+ * pods request no GPUs (GPU groups reach their nodes by affinity to the names the operator found
+ * with enough allocatable GPUs: no selector can say "at least N"), hide the NVIDIA runtime's
+ * devices, request almost nothing and pass the Pod Security Standard `restricted`.
  *
  * <p><b>Updates.</b> A new image or member rolls the pods with maxSurge 100% and maxUnavailable 0:
  * each node's old pod keeps the old images in use until the new pod has pulled the new ones.
@@ -62,32 +60,53 @@ import org.inginious.grading.placement.Labels;
  * <p><b>Membership</b> lives in the DaemonSet, so an environment edits only its own entry and needs
  * nothing of the others' status: an owner reference (not controller, blockOwnerDeletion false: the
  * garbage collector deletes the DaemonSet once its last member is gone, even while the operator is
- * down) and an init container named after it ({@link #containerName}). The functions here are
- * pure: they return the desired object, carrying the existing one's resourceVersion so that two
+ * down) and an init container named after it ({@link #containerName}). The functions here are pure:
+ * they return the desired object, carrying the existing one's resourceVersion so that two
  * environments editing the same DaemonSet at once conflict instead of dropping each other.
  */
 public final class PrePullDaemonSets {
   public static final String COMPONENT = "app.kubernetes.io/component";
   public static final String COMPONENT_VALUE = "prepull";
-  /** {@link PlacementGroup#hash()}: the DaemonSet's selector, which the API server never lets change. */
+
+  /**
+   * {@link PlacementGroup#hash()}: the DaemonSet's selector, which the API server never lets
+   * change.
+   */
   public static final String GROUP = "grading.inginious.org/prepull-group";
+
   /** What an informer of pre-pull DaemonSets selects. */
-  public static final String SELECTOR = Labels.MANAGED_BY + "=" + Labels.OPERATOR + "," + COMPONENT + "=" + COMPONENT_VALUE;
+  public static final String SELECTOR =
+      Labels.MANAGED_BY + "=" + Labels.OPERATOR + "," + COMPONENT + "=" + COMPONENT_VALUE;
 
   static final String HELPER_CONTAINER = "install-true";
   static final String PAUSE_CONTAINER = "pause";
-  /** Member init containers are `pull-<environment>`: never the name of the helper or the pause container. */
+
+  /**
+   * Member init containers are `pull-<environment>`: never the name of the helper or the pause
+   * container.
+   */
   static final String MEMBER_PREFIX = "pull-";
+
   static final String VOLUME = "prepull";
   static final String MOUNT_PATH = "/prepull";
   static final String TRUE = MOUNT_PATH + "/true";
+
   /** nobody: no image needs its own users to run busybox's true. */
   static final long USER = 65534;
-  /** Pause and busybox's true need next to nothing; runc's own start-up needs a few MiB of the limit. */
-  static final Map<String, Quantity> REQUESTS = Map.of("cpu", new Quantity("1m"), "memory", new Quantity("8Mi"));
-  static final Map<String, Quantity> LIMITS = Map.of("cpu", new Quantity("100m"), "memory", new Quantity("32Mi"));
+
+  /**
+   * Pause and busybox's true need next to nothing; runc's own start-up needs a few MiB of the
+   * limit.
+   */
+  static final Map<String, Quantity> REQUESTS =
+      Map.of("cpu", new Quantity("1m"), "memory", new Quantity("8Mi"));
+
+  static final Map<String, Quantity> LIMITS =
+      Map.of("cpu", new Quantity("100m"), "memory", new Quantity("32Mi"));
+
   /** Room for busybox (about 1 MiB). */
   static final Quantity VOLUME_SIZE = new Quantity("8Mi");
+
   /** A node name, in a node affinity term that cannot match: In and NotIn the same name. */
   static final String NO_NODE = "no-eligible-node";
 
@@ -96,18 +115,23 @@ public final class PrePullDaemonSets {
   /**
    * The DaemonSet of these members.
    *
-   * @param eligibleNodeNames for a GPU group, the nodes with enough allocatable GPUs (null or empty:
-   *     none, the DaemonSet runs nowhere); ignored for other groups, whose selector and tolerations
-   *     say it all
+   * @param eligibleNodeNames for a GPU group, the nodes with enough allocatable GPUs (null or
+   *     empty: none, the DaemonSet runs nowhere); ignored for other groups, whose selector and
+   *     tolerations say it all
    * @throws IllegalArgumentException without members (a DaemonSet pulling nothing is deleted) or
    *     with two members of one name
    */
-  public static DaemonSet render(String namespace, PlacementGroup group, List<PrePullMember> members,
-      List<String> eligibleNodeNames, PrePullConfig config) {
+  public static DaemonSet render(
+      String namespace,
+      PlacementGroup group,
+      List<PrePullMember> members,
+      List<String> eligibleNodeNames,
+      PrePullConfig config) {
     if (members.isEmpty()) {
       throw new IllegalArgumentException("a pre-pull DaemonSet needs at least one member");
     }
-    List<PrePullMember> sorted = members.stream().sorted(Comparator.comparing(PrePullMember::name)).toList();
+    List<PrePullMember> sorted =
+        members.stream().sorted(Comparator.comparing(PrePullMember::name)).toList();
     Set<String> names = new HashSet<>();
     for (PrePullMember member : sorted) {
       if (!names.add(member.name())) {
@@ -116,18 +140,21 @@ public final class PrePullDaemonSets {
     }
     List<EnvVar> env = env(group);
     List<Container> initContainers = new ArrayList<>();
-    initContainers.add(container(HELPER_CONTAINER, config.helperImage(), env)
-        // busybox itself, not its cp link: the image is replaceable, its /bin/busybox is not
-        .withCommand("/bin/busybox", "cp", "/bin/busybox", TRUE)
-        .withVolumeMounts(mount(false))
-        .build());
+    initContainers.add(
+        container(HELPER_CONTAINER, config.helperImage(), env)
+            // busybox itself, not its cp link: the image is replaceable, its /bin/busybox is not
+            .withCommand("/bin/busybox", "cp", "/bin/busybox", TRUE)
+            .withVolumeMounts(mount(false))
+            .build());
     for (PrePullMember member : sorted) {
-      initContainers.add(container(containerName(member.name()), member.image(), env)
-          .withCommand(TRUE)
-          // a working directory that exists: the image's own may not, and the root filesystem is read-only
-          .withWorkingDir(MOUNT_PATH)
-          .withVolumeMounts(mount(true))
-          .build());
+      initContainers.add(
+          container(containerName(member.name()), member.image(), env)
+              .withCommand(TRUE)
+              // a working directory that exists: the image's own may not, and the root filesystem
+              // is read-only
+              .withWorkingDir(MOUNT_PATH)
+              .withVolumeMounts(mount(true))
+              .build());
     }
     Map<String, String> labels = labels(group);
 
@@ -139,18 +166,26 @@ public final class PrePullDaemonSets {
         .withOwnerReferences(sorted.stream().map(PrePullDaemonSets::ownerReference).toList())
         .endMetadata()
         .withNewSpec()
-        .withNewSelector().withMatchLabels(Map.of(GROUP, group.hash())).endSelector()
+        .withNewSelector()
+        .withMatchLabels(Map.of(GROUP, group.hash()))
+        .endSelector()
         .withNewUpdateStrategy()
         .withType("RollingUpdate")
-        .withNewRollingUpdate().withMaxSurge(new IntOrString("100%")).withMaxUnavailable(new IntOrString(0)).endRollingUpdate()
+        .withNewRollingUpdate()
+        .withMaxSurge(new IntOrString("100%"))
+        .withMaxUnavailable(new IntOrString(0))
+        .endRollingUpdate()
         .endUpdateStrategy()
         // membership changes make revisions; nothing ever rolls back to one
         .withRevisionHistoryLimit(2)
         .withNewTemplate()
-        .withNewMetadata().withLabels(labels).endMetadata()
+        .withNewMetadata()
+        .withLabels(labels)
+        .endMetadata()
         .withNewSpec()
         .withRuntimeClassName(group.runtimeClassName())
-        .withNodeSelector(group.nodeSelector().isEmpty() ? null : new LinkedHashMap<>(group.nodeSelector()))
+        .withNodeSelector(
+            group.nodeSelector().isEmpty() ? null : new LinkedHashMap<>(group.nodeSelector()))
         .withTolerations(group.tolerations().isEmpty() ? null : group.tolerations())
         .withAffinity(group.hasGpus() ? gpuNodes(eligibleNodeNames) : null)
         .withAutomountServiceAccountToken(false)
@@ -160,11 +195,18 @@ public final class PrePullDaemonSets {
         .withRunAsNonRoot(true)
         .withRunAsUser(USER)
         .withRunAsGroup(USER)
-        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+        .withNewSeccompProfile()
+        .withType("RuntimeDefault")
+        .endSeccompProfile()
         .endSecurityContext()
         .withInitContainers(initContainers)
         .withContainers(container(PAUSE_CONTAINER, config.pauseImage(), env).build())
-        .addNewVolume().withName(VOLUME).withNewEmptyDir().withSizeLimit(VOLUME_SIZE).endEmptyDir().endVolume()
+        .addNewVolume()
+        .withName(VOLUME)
+        .withNewEmptyDir()
+        .withSizeLimit(VOLUME_SIZE)
+        .endEmptyDir()
+        .endVolume()
         .endSpec()
         .endTemplate()
         .endSpec()
@@ -172,9 +214,9 @@ public final class PrePullDaemonSets {
   }
 
   /**
-   * The init container of an environment: a DNS-1123 label of at most 63 characters. Names that
-   * are one after the prefix are kept (readable in `kubectl describe`); others (too long, or with
-   * dots, which metadata.name allows) are cut and given 8 hex digits of their SHA-256, so that two
+   * The init container of an environment: a DNS-1123 label of at most 63 characters. Names that are
+   * one after the prefix are kept (readable in `kubectl describe`); others (too long, or with dots,
+   * which metadata.name allows) are cut and given 8 hex digits of their SHA-256, so that two
    * environments never share a container.
    */
   public static String containerName(String environmentName) {
@@ -207,8 +249,13 @@ public final class PrePullDaemonSets {
   }
 
   private static VolumeMount mount(boolean readOnly) {
-    // unset rather than false: the API server omits a false readOnly, so the object reads back as rendered
-    return new VolumeMountBuilder().withName(VOLUME).withMountPath(MOUNT_PATH).withReadOnly(readOnly ? true : null).build();
+    // unset rather than false: the API server omits a false readOnly, so the object reads back as
+    // rendered
+    return new VolumeMountBuilder()
+        .withName(VOLUME)
+        .withMountPath(MOUNT_PATH)
+        .withReadOnly(readOnly ? true : null)
+        .build();
   }
 
   private static ResourceRequirements resources() {
@@ -222,11 +269,16 @@ public final class PrePullDaemonSets {
         .withReadOnlyRootFilesystem(true)
         .withRunAsNonRoot(true)
         .withRunAsUser(USER)
-        .withNewCapabilities().withDrop("ALL").endCapabilities()
+        .withNewCapabilities()
+        .withDrop("ALL")
+        .endCapabilities()
         .build();
   }
 
-  /** The NVIDIA runtime gives a container every GPU of the node unless told otherwise; pre-pull pods see none. */
+  /**
+   * The NVIDIA runtime gives a container every GPU of the node unless told otherwise; pre-pull pods
+   * see none.
+   */
   private static List<EnvVar> env(PlacementGroup group) {
     return group.runtime() == Runtime.NVIDIA
         ? List.of(new EnvVar(GradingPodTemplates.NVIDIA_VISIBLE_DEVICES, "void", null))
@@ -239,16 +291,25 @@ public final class PrePullDaemonSets {
    * is a term that contradicts itself.
    */
   private static Affinity gpuNodes(List<String> eligibleNodeNames) {
-    List<String> names = eligibleNodeNames == null ? List.of()
-        : eligibleNodeNames.stream().filter(Objects::nonNull).distinct().sorted().toList();
-    List<NodeSelectorTerm> terms = names.isEmpty()
-        ? List.of(new NodeSelectorTermBuilder()
-            .withMatchFields(nodeName("In", NO_NODE), nodeName("NotIn", NO_NODE))
-            .build())
-        : names.stream().map(name -> new NodeSelectorTermBuilder().withMatchFields(nodeName("In", name)).build()).toList();
+    List<String> names =
+        eligibleNodeNames == null
+            ? List.of()
+            : eligibleNodeNames.stream().filter(Objects::nonNull).distinct().sorted().toList();
+    List<NodeSelectorTerm> terms =
+        names.isEmpty()
+            ? List.of(
+                new NodeSelectorTermBuilder()
+                    .withMatchFields(nodeName("In", NO_NODE), nodeName("NotIn", NO_NODE))
+                    .build())
+            : names.stream()
+                .map(
+                    name ->
+                        new NodeSelectorTermBuilder().withMatchFields(nodeName("In", name)).build())
+                .toList();
     return new AffinityBuilder()
         .withNewNodeAffinity()
-        .withNewRequiredDuringSchedulingIgnoredDuringExecution().withNodeSelectorTerms(terms)
+        .withNewRequiredDuringSchedulingIgnoredDuringExecution()
+        .withNodeSelectorTerms(terms)
         .endRequiredDuringSchedulingIgnoredDuringExecution()
         .endNodeAffinity()
         .build();
@@ -271,7 +332,9 @@ public final class PrePullDaemonSets {
 
   private static String sha256(String text) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JVM", e);
     }

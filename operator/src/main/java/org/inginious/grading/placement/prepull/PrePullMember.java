@@ -21,7 +21,11 @@ public record PrePullMember(String name, String uid, String apiVersion, String k
   }
 
   public static PrePullMember of(GradingEnvironment environment, String image) {
-    return new PrePullMember(environment.getMetadata().getName(), environment.getMetadata().getUid(),
-        environment.getApiVersion(), environment.getKind(), image);
+    return new PrePullMember(
+        environment.getMetadata().getName(),
+        environment.getMetadata().getUid(),
+        environment.getApiVersion(),
+        environment.getKind(),
+        image);
   }
 }

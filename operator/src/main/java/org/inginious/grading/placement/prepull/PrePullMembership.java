@@ -24,25 +24,36 @@ public final class PrePullMembership {
   private PrePullMembership() {}
 
   /**
-   * The desired DaemonSet once {@code member} is in it with its current image: the other members
-   * as the existing DaemonSet has them, everything else rendered afresh (new images or nodes apply
+   * The desired DaemonSet once {@code member} is in it with its current image: the other members as
+   * the existing DaemonSet has them, everything else rendered afresh (new images or nodes apply
    * with the next member that is written).
    *
    * @param existing the group's DaemonSet as read, or null to create it
    * @throws IllegalArgumentException when {@code existing} belongs to another group
    */
-  public static DaemonSet withMember(DaemonSet existing, String namespace, PlacementGroup group, PrePullMember member,
-      List<String> eligibleNodeNames, PrePullConfig config) {
+  public static DaemonSet withMember(
+      DaemonSet existing,
+      String namespace,
+      PlacementGroup group,
+      PrePullMember member,
+      List<String> eligibleNodeNames,
+      PrePullConfig config) {
     List<PrePullMember> members = new ArrayList<>();
     if (existing != null) {
       if (!group.hash().equals(groupHash(existing))) {
-        throw new IllegalArgumentException("DaemonSet " + existing.getMetadata().getName() + " is of group "
-            + groupHash(existing) + ", not " + group.hash());
+        throw new IllegalArgumentException(
+            "DaemonSet "
+                + existing.getMetadata().getName()
+                + " is of group "
+                + groupHash(existing)
+                + ", not "
+                + group.hash());
       }
       members(existing).stream().filter(m -> !m.name().equals(member.name())).forEach(members::add);
     }
     members.add(member);
-    DaemonSet desired = PrePullDaemonSets.render(namespace, group, members, eligibleNodeNames, config);
+    DaemonSet desired =
+        PrePullDaemonSets.render(namespace, group, members, eligibleNodeNames, config);
     if (existing != null) {
       desired.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
     }
@@ -57,7 +68,10 @@ public final class PrePullMembership {
     return keeping(existing, member -> !member.name().equals(environmentName));
   }
 
-  /** The DaemonSet without the members whose environment is gone ({@code alive} tests uids); empty when nobody is left. */
+  /**
+   * The DaemonSet without the members whose environment is gone ({@code alive} tests uids); empty
+   * when nobody is left.
+   */
   public static Optional<DaemonSet> sweep(DaemonSet existing, Predicate<String> alive) {
     return keeping(existing, member -> alive.test(member.uid()));
   }
@@ -73,9 +87,18 @@ public final class PrePullMembership {
     Map<String, String> imageByContainer = new LinkedHashMap<>();
     initContainers(daemonSet).forEach(c -> imageByContainer.put(c.getName(), c.getImage()));
     return daemonSet.getMetadata().getOwnerReferences().stream()
-        .filter(ref -> ref.getName() != null && imageByContainer.get(PrePullDaemonSets.containerName(ref.getName())) != null)
-        .map(ref -> new PrePullMember(ref.getName(), Objects.toString(ref.getUid(), ""), ref.getApiVersion(),
-            ref.getKind(), imageByContainer.get(PrePullDaemonSets.containerName(ref.getName()))))
+        .filter(
+            ref ->
+                ref.getName() != null
+                    && imageByContainer.get(PrePullDaemonSets.containerName(ref.getName())) != null)
+        .map(
+            ref ->
+                new PrePullMember(
+                    ref.getName(),
+                    Objects.toString(ref.getUid(), ""),
+                    ref.getApiVersion(),
+                    ref.getKind(),
+                    imageByContainer.get(PrePullDaemonSets.containerName(ref.getName()))))
         .sorted(Comparator.comparing(PrePullMember::name))
         .toList();
   }
@@ -86,7 +109,10 @@ public final class PrePullMembership {
     return labels == null ? null : labels.get(PrePullDaemonSets.GROUP);
   }
 
-  /** A copy without the members {@code keep} refuses: their owner references (by uid) and init containers. */
+  /**
+   * A copy without the members {@code keep} refuses: their owner references (by uid) and init
+   * containers.
+   */
   private static Optional<DaemonSet> keeping(DaemonSet existing, Predicate<PrePullMember> keep) {
     List<PrePullMember> all = members(existing);
     List<PrePullMember> kept = all.stream().filter(keep).toList();
@@ -94,26 +120,37 @@ public final class PrePullMembership {
       return Optional.empty();
     }
     Set<String> droppedUids = new HashSet<>();
-    all.stream().filter(member -> !kept.contains(member)).forEach(member -> droppedUids.add(member.uid()));
+    all.stream()
+        .filter(member -> !kept.contains(member))
+        .forEach(member -> droppedUids.add(member.uid()));
     Set<String> keptContainers = new HashSet<>();
     kept.forEach(member -> keptContainers.add(PrePullDaemonSets.containerName(member.name())));
     DaemonSet copy = new DaemonSetBuilder(existing).build();
-    copy.getMetadata().setOwnerReferences(copy.getMetadata().getOwnerReferences().stream()
-        .filter(ref -> !droppedUids.contains(Objects.toString(ref.getUid(), "")))
-        .toList());
-    copy.getSpec().getTemplate().getSpec().setInitContainers(initContainers(copy).stream()
-        .filter(c -> !c.getName().startsWith(PrePullDaemonSets.MEMBER_PREFIX) || keptContainers.contains(c.getName()))
-        .toList());
+    copy.getMetadata()
+        .setOwnerReferences(
+            copy.getMetadata().getOwnerReferences().stream()
+                .filter(ref -> !droppedUids.contains(Objects.toString(ref.getUid(), "")))
+                .toList());
+    copy.getSpec()
+        .getTemplate()
+        .getSpec()
+        .setInitContainers(
+            initContainers(copy).stream()
+                .filter(
+                    c ->
+                        !c.getName().startsWith(PrePullDaemonSets.MEMBER_PREFIX)
+                            || keptContainers.contains(c.getName()))
+                .toList());
     return Optional.of(copy);
   }
 
   private static List<Container> initContainers(DaemonSet daemonSet) {
-    if (daemonSet.getSpec() == null || daemonSet.getSpec().getTemplate() == null
+    if (daemonSet.getSpec() == null
+        || daemonSet.getSpec().getTemplate() == null
         || daemonSet.getSpec().getTemplate().getSpec() == null
         || daemonSet.getSpec().getTemplate().getSpec().getInitContainers() == null) {
       return List.of();
     }
     return daemonSet.getSpec().getTemplate().getSpec().getInitContainers();
   }
-
 }

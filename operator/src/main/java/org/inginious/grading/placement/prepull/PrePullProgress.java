@@ -13,29 +13,34 @@ import java.util.Objects;
  * (status.observedGeneration == metadata.generation): before, the counts are of older templates.
  * The status counts, per node that should run a pod, the oldest pod there: updatedNumberScheduled
  * those of the current template, numberReady those Ready, both among currentNumberScheduled. It
- * does not count the nodes where one pod is both, so this takes the least the counts allow:
- * updated + ready - scheduled (never below 0). During a rollout, while a node still runs its old
- * pod next to a Ready new one, that node counts as not pulled yet: progress is never overstated.
+ * does not count the nodes where one pod is both, so this takes the least the counts allow: updated
+ * + ready - scheduled (never below 0). During a rollout, while a node still runs its old pod next
+ * to a Ready new one, that node counts as not pulled yet: progress is never overstated.
  *
  * @param desired nodes that should run a pre-pull pod (desiredNumberScheduled)
  * @param pulled of those, nodes known to hold the image
- * @param complete every desired node holds the image (also when no node is desired: nothing is
- *     left to pull)
+ * @param complete every desired node holds the image (also when no node is desired: nothing is left
+ *     to pull)
  */
 public record PrePullProgress(int desired, int pulled, boolean complete) {
 
   public static final PrePullProgress NONE = new PrePullProgress(0, 0, false);
 
-  /** @param image repository@sha256:..., as in the member's init container */
+  /**
+   * @param image repository@sha256:..., as in the member's init container
+   */
   public static PrePullProgress of(DaemonSet daemonSet, String image) {
     if (daemonSet == null || daemonSet.getStatus() == null) {
       return NONE;
     }
     DaemonSetStatus status = daemonSet.getStatus();
     int desired = count(status.getDesiredNumberScheduled());
-    boolean holdsImage = PrePullMembership.members(daemonSet).stream().anyMatch(m -> m.image().equals(image));
-    boolean observed = daemonSet.getMetadata().getGeneration() != null
-        && Objects.equals(status.getObservedGeneration(), daemonSet.getMetadata().getGeneration());
+    boolean holdsImage =
+        PrePullMembership.members(daemonSet).stream().anyMatch(m -> m.image().equals(image));
+    boolean observed =
+        daemonSet.getMetadata().getGeneration() != null
+            && Objects.equals(
+                status.getObservedGeneration(), daemonSet.getMetadata().getGeneration());
     if (!holdsImage || !observed) {
       return new PrePullProgress(desired, 0, false);
     }

@@ -34,12 +34,14 @@ class BoundedMapTest {
     List<Future<?>> writers = new ArrayList<>();
     for (int t = 0; t < 8; t++) {
       int offset = t * 10_000;
-      writers.add(pool.submit(() -> {
-        for (int i = 0; i < 10_000; i++) {
-          map.put(offset + i, i);
-          map.get(offset + i / 2);
-        }
-      }));
+      writers.add(
+          pool.submit(
+              () -> {
+                for (int i = 0; i < 10_000; i++) {
+                  map.put(offset + i, i);
+                  map.get(offset + i / 2);
+                }
+              }));
     }
     for (Future<?> writer : writers) {
       writer.get();

@@ -32,8 +32,14 @@ class ImageLookupTest {
 
   @Test
   void concurrentLookupsOfOneReferenceShareOneSetOfRegistryRequests() throws Exception {
-    String digest = TestImages.push(REGISTRY.host(), "inginious/env-shared", "v1", Map.of("org.inginious.grading.name", "shared"));
-    ImageLookup lookup = new ImageLookup(new ImageResolver(), Clock.systemUTC(), Duration.ofMinutes(1));
+    String digest =
+        TestImages.push(
+            REGISTRY.host(),
+            "inginious/env-shared",
+            "v1",
+            Map.of("org.inginious.grading.name", "shared"));
+    ImageLookup lookup =
+        new ImageLookup(new ImageResolver(), Clock.systemUTC(), Duration.ofMinutes(1));
     String reference = REGISTRY.host() + "/inginious/env-shared:v1";
     long before = manifestRequests("inginious/env-shared");
 
@@ -41,10 +47,13 @@ class ImageLookupTest {
     CountDownLatch go = new CountDownLatch(1);
     List<Future<ResolvedImage>> results = new ArrayList<>();
     for (int i = 0; i < 32; i++) {
-      results.add(pool.submit(() -> {
-        go.await();
-        return lookup.resolve(reference, RegistrySecrets.Lazy.ANONYMOUS, true, "spec.build.prebuilt.image");
-      }));
+      results.add(
+          pool.submit(
+              () -> {
+                go.await();
+                return lookup.resolve(
+                    reference, RegistrySecrets.Lazy.ANONYMOUS, true, "spec.build.prebuilt.image");
+              }));
     }
     go.countDown();
     for (Future<ResolvedImage> result : results) {
@@ -53,35 +62,59 @@ class ImageLookupTest {
     pool.shutdown();
 
     assertThat(manifestRequests("inginious/env-shared") - before)
-        .as("manifest requests for 32 concurrent lookups of one reference").isEqualTo(1);
+        .as("manifest requests for 32 concurrent lookups of one reference")
+        .isEqualTo(1);
   }
 
   @Test
   void credentialsAreReadOnlyWhenTheRegistryIsAsked() throws Exception {
-    TestImages.push(REGISTRY.host(), "inginious/env-private", "v1", Map.of("org.inginious.grading.name", "private"));
-    ImageLookup lookup = new ImageLookup(new ImageResolver(), Clock.systemUTC(), Duration.ofMinutes(1));
+    TestImages.push(
+        REGISTRY.host(),
+        "inginious/env-private",
+        "v1",
+        Map.of("org.inginious.grading.name", "private"));
+    ImageLookup lookup =
+        new ImageLookup(new ImageResolver(), Clock.systemUTC(), Duration.ofMinutes(1));
     AtomicInteger reads = new AtomicInteger();
-    RegistrySecrets.Lazy secret = new RegistrySecrets.Lazy("secret grading/regcred", () -> {
-      reads.incrementAndGet();
-      return Optional.empty();
-    });
+    RegistrySecrets.Lazy secret =
+        new RegistrySecrets.Lazy(
+            "secret grading/regcred",
+            () -> {
+              reads.incrementAndGet();
+              return Optional.empty();
+            });
     for (int i = 0; i < 5; i++) {
-      lookup.resolve(REGISTRY.host() + "/inginious/env-private:v1", secret, true, "spec.build.prebuilt.image");
+      lookup.resolve(
+          REGISTRY.host() + "/inginious/env-private:v1", secret, true, "spec.build.prebuilt.image");
     }
     assertThat(reads).as("Secret reads for 5 lookups within the cache time").hasValue(1);
   }
 
   @Test
   void failuresAreNotCachedAndReachEveryWaiter() {
-    ImageLookup lookup = new ImageLookup(new ImageResolver(), Clock.systemUTC(), Duration.ofMinutes(1));
+    ImageLookup lookup =
+        new ImageLookup(new ImageResolver(), Clock.systemUTC(), Duration.ofMinutes(1));
     AtomicInteger reads = new AtomicInteger();
-    RegistrySecrets.Lazy missing = new RegistrySecrets.Lazy("secret grading/regcred", () -> {
-      reads.incrementAndGet();
-      throw new ImageProblem(ConditionReasons.SECRET_NOT_FOUND, "spec.image.pullSecretRef: Secret grading/regcred does not exist", true);
-    });
+    RegistrySecrets.Lazy missing =
+        new RegistrySecrets.Lazy(
+            "secret grading/regcred",
+            () -> {
+              reads.incrementAndGet();
+              throw new ImageProblem(
+                  ConditionReasons.SECRET_NOT_FOUND,
+                  "spec.image.pullSecretRef: Secret grading/regcred does not exist",
+                  true);
+            });
     for (int i = 0; i < 2; i++) {
-      assertThatThrownBy(() -> lookup.resolve(REGISTRY.host() + "/inginious/env-x:v1", missing, true, "spec.build.prebuilt.image"))
-          .isInstanceOf(ImageProblem.class).hasMessageContaining("does not exist");
+      assertThatThrownBy(
+              () ->
+                  lookup.resolve(
+                      REGISTRY.host() + "/inginious/env-x:v1",
+                      missing,
+                      true,
+                      "spec.build.prebuilt.image"))
+          .isInstanceOf(ImageProblem.class)
+          .hasMessageContaining("does not exist");
     }
     assertThat(reads).as("a failed lookup reads the Secret again at the next try").hasValue(2);
   }
@@ -89,7 +122,11 @@ class ImageLookupTest {
   @Test
   void theCacheIsBoundedInSizeAndInTime() throws Exception {
     for (String name : List.of("a", "b", "c")) {
-      TestImages.push(REGISTRY.host(), "inginious/env-bounded-" + name, "v1", Map.of("org.inginious.grading.name", name));
+      TestImages.push(
+          REGISTRY.host(),
+          "inginious/env-bounded-" + name,
+          "v1",
+          Map.of("org.inginious.grading.name", name));
     }
     MutableClock clock = new MutableClock();
     ImageLookup lookup = new ImageLookup(new ImageResolver(), clock, Duration.ofMinutes(1), 2);
@@ -101,18 +138,26 @@ class ImageLookupTest {
     resolve(lookup, "c");
     resolve(lookup, "a");
     assertThat(manifestRequests("inginious/env-bounded-a"))
-        .as("a, the least recently used, was forgotten and asked for again").isGreaterThan(afterFirst);
+        .as("a, the least recently used, was forgotten and asked for again")
+        .isGreaterThan(afterFirst);
     long cRequests = manifestRequests("inginious/env-bounded-c");
     resolve(lookup, "c");
-    assertThat(manifestRequests("inginious/env-bounded-c")).as("c is still remembered").isEqualTo(cRequests);
+    assertThat(manifestRequests("inginious/env-bounded-c"))
+        .as("c is still remembered")
+        .isEqualTo(cRequests);
 
     clock.advance(Duration.ofMinutes(2));
     resolve(lookup, "b");
-    assertThat(lookup.cachedEntries()).as("expired entries are dropped when a lookup is remembered").isEqualTo(1);
+    assertThat(lookup.cachedEntries())
+        .as("expired entries are dropped when a lookup is remembered")
+        .isEqualTo(1);
   }
 
   private static void resolve(ImageLookup lookup, String name) throws ImageProblem {
-    lookup.resolve(REGISTRY.host() + "/inginious/env-bounded-" + name + ":v1", RegistrySecrets.Lazy.ANONYMOUS, true,
+    lookup.resolve(
+        REGISTRY.host() + "/inginious/env-bounded-" + name + ":v1",
+        RegistrySecrets.Lazy.ANONYMOUS,
+        true,
         "spec.build.prebuilt.image");
   }
 
@@ -140,6 +185,9 @@ class ImageLookupTest {
   }
 
   private static long manifestRequests(String repository) {
-    return Pattern.compile("(GET|HEAD) /v2/" + Pattern.quote(repository) + "/manifests/").matcher(REGISTRY.logText()).results().count();
+    return Pattern.compile("(GET|HEAD) /v2/" + Pattern.quote(repository) + "/manifests/")
+        .matcher(REGISTRY.logText())
+        .results()
+        .count();
   }
 }

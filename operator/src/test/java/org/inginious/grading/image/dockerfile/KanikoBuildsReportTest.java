@@ -16,7 +16,11 @@ class KanikoBuildsReportTest {
 
   private final List<String> reports = new ArrayList<>();
   private final KanikoBuilds builds =
-      new KanikoBuilds(null, BuildsConfig.defaults(), (strategy, outcome, duration) -> reports.add(strategy + " " + outcome), 3);
+      new KanikoBuilds(
+          null,
+          BuildsConfig.defaults(),
+          (strategy, outcome, duration) -> reports.add(strategy + " " + outcome),
+          3);
 
   @Test
   void aJobLookedAtAgainIsReportedOnce() {
@@ -44,10 +48,16 @@ class KanikoBuildsReportTest {
   }
 
   private static Job job(String uid) {
-    return new JobBuilder().withNewMetadata().withName("php-build-0123abcd").withUid(uid).endMetadata().build();
+    return new JobBuilder()
+        .withNewMetadata()
+        .withName("php-build-0123abcd")
+        .withUid(uid)
+        .endMetadata()
+        .build();
   }
 
   private static BuildProgress.Succeeded succeeded() {
-    return new BuildProgress.Succeeded(START, START.plusSeconds(42), "registry.example.edu/env@sha256:" + "0".repeat(64));
+    return new BuildProgress.Succeeded(
+        START, START.plusSeconds(42), "registry.example.edu/env@sha256:" + "0".repeat(64));
   }
 }

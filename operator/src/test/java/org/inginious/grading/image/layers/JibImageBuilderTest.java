@@ -17,9 +17,9 @@ import org.inginious.grading.image.layers.BuildFailure.Reason;
 import org.inginious.grading.image.layers.LayersBuildRequest.FileEntry;
 import org.inginious.grading.image.registry.RegistryCredentials;
 import org.inginious.grading.testing.LocalRegistry;
+import org.inginious.grading.testing.RegistryContents;
 import org.inginious.grading.testing.RegistryContents.LayerEntry;
 import org.inginious.grading.testing.RegistryContents.Manifest;
-import org.inginious.grading.testing.RegistryContents;
 import org.inginious.grading.testing.TestImages;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,8 +49,12 @@ class JibImageBuilderTest {
   @BeforeAll
   static void pushBase() {
     baseDigest =
-        TestImages.push(REGISTRY.host(), "inginious/base", "v1",
-            Map.of("org.inginious.grading.agent_version", "3", "org.inginious.grading.name", "base"));
+        TestImages.push(
+            REGISTRY.host(),
+            "inginious/base",
+            "v1",
+            Map.of(
+                "org.inginious.grading.agent_version", "3", "org.inginious.grading.name", "base"));
     registry = new RegistryContents(REGISTRY.host());
   }
 
@@ -66,7 +70,8 @@ class JibImageBuilderTest {
 
     Manifest manifest = registry.manifest(repository, "h1");
     assertThat(result.digest()).isEqualTo(manifest.digest()).startsWith("sha256:");
-    assertThat(result.imageReference()).isEqualTo(REGISTRY.host() + "/" + repository + "@" + manifest.digest());
+    assertThat(result.imageReference())
+        .isEqualTo(REGISTRY.host() + "/" + repository + "@" + manifest.digest());
     assertThat(registry.manifest(repository, result.digest()).digest()).isEqualTo(result.digest());
     assertThat(manifest.layerDigests()).hasSize(1);
     assertThat(result.uploadedLayerBlobs()).isEqualTo(1);
@@ -122,9 +127,12 @@ class JibImageBuilderTest {
         .containsEntry("org.inginious.grading.need_root", "");
     assertThat(env(config)).contains("LANG=C.UTF-8", "RUNNER=/opt/runner/run.sh");
 
-    assertThat(registry.layer(repository, manifest.layerDigests().get(0))).containsKey("/hello.txt");
+    assertThat(registry.layer(repository, manifest.layerDigests().get(0)))
+        .containsKey("/hello.txt");
     Map<String, LayerEntry> ours = registry.layer(repository, manifest.layerDigests().get(1));
-    assertThat(ours).containsKeys("/opt/runner/run.sh", "/opt/oz/lib/Base.oz").doesNotContainKey("/hello.txt");
+    assertThat(ours)
+        .containsKeys("/opt/runner/run.sh", "/opt/oz/lib/Base.oz")
+        .doesNotContainKey("/hello.txt");
   }
 
   @Test
@@ -153,7 +161,8 @@ class JibImageBuilderTest {
     assertThat(third.uploadedLayerBlobs()).isZero();
 
     // one changed file: a new layer, a new digest
-    BuildResult changed = builder.build(request(Optional.of(base), repository + ":h2", RUNNER + "# v2\n"));
+    BuildResult changed =
+        builder.build(request(Optional.of(base), repository + ":h2", RUNNER + "# v2\n"));
     assertThat(changed.digest()).isNotEqualTo(first.digest());
     assertThat(changed.uploadedLayerBlobs()).isEqualTo(1);
     assertThat(registry.manifest(repository, "h2").digest()).isEqualTo(changed.digest());
@@ -163,12 +172,15 @@ class JibImageBuilderTest {
   @Test
   void missingBaseImageIsBaseImageNotFound() {
     String base = REGISTRY.host() + "/inginious/no-such-base:v1";
-    assertThatThrownBy(() -> builder.build(request(Optional.of(base), newRepository() + ":h1", RUNNER)))
-        .isInstanceOfSatisfying(BuildFailure.class, e -> {
-          assertThat(e.reason()).isEqualTo(Reason.BASE_IMAGE_NOT_FOUND);
-          assertThat(e.reason().conditionReason()).isEqualTo("BaseImageNotFound");
-          assertThat(e.getMessage()).contains(base).contains("manifest unknown");
-        });
+    assertThatThrownBy(
+            () -> builder.build(request(Optional.of(base), newRepository() + ":h1", RUNNER)))
+        .isInstanceOfSatisfying(
+            BuildFailure.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.BASE_IMAGE_NOT_FOUND);
+              assertThat(e.reason().conditionReason()).isEqualTo("BaseImageNotFound");
+              assertThat(e.getMessage()).contains(base).contains("manifest unknown");
+            });
   }
 
   @Test
@@ -176,46 +188,73 @@ class JibImageBuilderTest {
     try (LocalRegistry secured = LocalRegistry.withHtpasswd("robot", "s3cret")) {
       String target = secured.host() + "/inginious/oz:h1";
       LayersBuildRequest wrong =
-          withTarget(request(Optional.empty(), "unused:h1", RUNNER), target,
+          withTarget(
+              request(Optional.empty(), "unused:h1", RUNNER),
+              target,
               Optional.of(new RegistryCredentials("robot", "hunter2")));
 
       assertThatThrownBy(() -> builder.build(wrong))
-          .isInstanceOfSatisfying(BuildFailure.class, e -> {
-            assertThat(e.reason()).isEqualTo(Reason.PUSH_UNAUTHORIZED);
-            assertThat(e.getMessage()).contains(secured.host() + "/inginious/oz").contains("pushSecretRef");
-            for (Throwable t = e; t != null; t = t.getCause()) {
-              assertThat(String.valueOf(t.getMessage())).doesNotContain("hunter2");
-            }
-          });
+          .isInstanceOfSatisfying(
+              BuildFailure.class,
+              e -> {
+                assertThat(e.reason()).isEqualTo(Reason.PUSH_UNAUTHORIZED);
+                assertThat(e.getMessage())
+                    .contains(secured.host() + "/inginious/oz")
+                    .contains("pushSecretRef");
+                for (Throwable t = e; t != null; t = t.getCause()) {
+                  assertThat(String.valueOf(t.getMessage())).doesNotContain("hunter2");
+                }
+              });
       assertThat(wrong.toString()).doesNotContain("hunter2").contains("robot:***");
       assertThat(jibLog).noneMatch(l -> l.contains("hunter2"));
 
       assertThatThrownBy(() -> builder.build(withTarget(wrong, target, Optional.empty())))
-          .isInstanceOfSatisfying(BuildFailure.class, e -> {
-            assertThat(e.reason()).isEqualTo(Reason.PUSH_UNAUTHORIZED);
-            assertThat(e.getMessage()).contains("needs credentials");
-          });
+          .isInstanceOfSatisfying(
+              BuildFailure.class,
+              e -> {
+                assertThat(e.reason()).isEqualTo(Reason.PUSH_UNAUTHORIZED);
+                assertThat(e.getMessage()).contains("needs credentials");
+              });
 
       // the right credentials go through, over plain HTTP because the request says insecure
       BuildResult ok =
-          builder.build(withTarget(wrong, target, Optional.of(new RegistryCredentials("robot", "s3cret"))));
+          builder.build(
+              withTarget(wrong, target, Optional.of(new RegistryCredentials("robot", "s3cret"))));
       assertThat(ok.digest()).startsWith("sha256:");
       assertThat(ok.uploadedLayerBlobs()).isEqualTo(1);
 
       // a base there without pull credentials: refused pull, reported against the base
       LayersBuildRequest fromPrivateBase =
-          new LayersBuildRequest(Optional.of(target), Optional.empty(), wrong.files(), wrong.env(),
-              wrong.workingDir(), wrong.labels(), newRepositoryIn(REGISTRY) + ":h1", Optional.empty(),
-              true, wrong.timeout());
+          new LayersBuildRequest(
+              Optional.of(target),
+              Optional.empty(),
+              wrong.files(),
+              wrong.env(),
+              wrong.workingDir(),
+              wrong.labels(),
+              newRepositoryIn(REGISTRY) + ":h1",
+              Optional.empty(),
+              true,
+              wrong.timeout());
       assertThatThrownBy(() -> builder.build(fromPrivateBase))
-          .isInstanceOfSatisfying(BuildFailure.class, e -> {
-            assertThat(e.reason()).isEqualTo(Reason.BASE_IMAGE_NOT_FOUND);
-            assertThat(e.getMessage()).contains(target).contains("pull secret");
-          });
+          .isInstanceOfSatisfying(
+              BuildFailure.class,
+              e -> {
+                assertThat(e.reason()).isEqualTo(Reason.BASE_IMAGE_NOT_FOUND);
+                assertThat(e.getMessage()).contains(target).contains("pull secret");
+              });
       LayersBuildRequest withPullSecret =
-          new LayersBuildRequest(fromPrivateBase.base(), Optional.of(new RegistryCredentials("robot", "s3cret")),
-              wrong.files(), wrong.env(), wrong.workingDir(), wrong.labels(), fromPrivateBase.target(),
-              Optional.empty(), true, wrong.timeout());
+          new LayersBuildRequest(
+              fromPrivateBase.base(),
+              Optional.of(new RegistryCredentials("robot", "s3cret")),
+              wrong.files(),
+              wrong.env(),
+              wrong.workingDir(),
+              wrong.labels(),
+              fromPrivateBase.target(),
+              Optional.empty(),
+              true,
+              wrong.timeout());
       assertThat(builder.build(withPullSecret).digest()).startsWith("sha256:");
     }
   }
@@ -225,14 +264,18 @@ class JibImageBuilderTest {
     try (LocalRegistry stopped = LocalRegistry.open()) {
       stopped.stop();
       LayersBuildRequest request =
-          withTarget(request(Optional.empty(), "unused:h1", RUNNER), stopped.host() + "/inginious/oz:h1",
+          withTarget(
+              request(Optional.empty(), "unused:h1", RUNNER),
+              stopped.host() + "/inginious/oz:h1",
               Optional.empty());
       long start = System.nanoTime();
       assertThatThrownBy(() -> builder.build(request))
-          .isInstanceOfSatisfying(BuildFailure.class, e -> {
-            assertThat(e.reason()).isEqualTo(Reason.REGISTRY_UNAVAILABLE);
-            assertThat(e.getMessage()).contains(stopped.host()).contains("Connection refused");
-          });
+          .isInstanceOfSatisfying(
+              BuildFailure.class,
+              e -> {
+                assertThat(e.reason()).isEqualTo(Reason.REGISTRY_UNAVAILABLE);
+                assertThat(e.getMessage()).contains(stopped.host()).contains("Connection refused");
+              });
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
     }
   }
@@ -245,21 +288,28 @@ class JibImageBuilderTest {
       // jib would retry them with back-off for up to 15 minutes.
       List<String> lines = new CopyOnWriteArrayList<>();
       JibImageBuilder stopping =
-          new JibImageBuilder(cache.resolve("b2"), cache.resolve("a2"), line -> {
-            lines.add(line);
-            if (line.contains("Using base image with digest")) {
-              flaky.stop();
-            }
-          });
+          new JibImageBuilder(
+              cache.resolve("b2"),
+              cache.resolve("a2"),
+              line -> {
+                lines.add(line);
+                if (line.contains("Using base image with digest")) {
+                  flaky.stop();
+                }
+              });
       LayersBuildRequest request =
-          withTarget(request(Optional.of(flaky.host() + "/inginious/base:v1"), "unused:h1", RUNNER),
-              flaky.host() + "/inginious/oz:h1", Optional.empty());
+          withTarget(
+              request(Optional.of(flaky.host() + "/inginious/base:v1"), "unused:h1", RUNNER),
+              flaky.host() + "/inginious/oz:h1",
+              Optional.empty());
       long start = System.nanoTime();
       assertThatThrownBy(() -> stopping.build(request))
-          .isInstanceOfSatisfying(BuildFailure.class, e -> {
-            assertThat(e.reason()).isEqualTo(Reason.REGISTRY_UNAVAILABLE);
-            assertThat(e.getMessage()).contains(flaky.host()).contains("stopped answering");
-          });
+          .isInstanceOfSatisfying(
+              BuildFailure.class,
+              e -> {
+                assertThat(e.reason()).isEqualTo(Reason.REGISTRY_UNAVAILABLE);
+                assertThat(e.getMessage()).contains(flaky.host()).contains("stopped answering");
+              });
       assertThat(lines).anyMatch(l -> l.contains("Using base image with digest"));
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
     }
@@ -267,27 +317,44 @@ class JibImageBuilderTest {
 
   @Test
   void buildLongerThanTimeoutIsBuildTimeout() {
-    LayersBuildRequest quick = request(Optional.of(REGISTRY.host() + "/inginious/base:v1"), newRepository() + ":h1", RUNNER);
+    LayersBuildRequest quick =
+        request(
+            Optional.of(REGISTRY.host() + "/inginious/base:v1"), newRepository() + ":h1", RUNNER);
     LayersBuildRequest request =
-        new LayersBuildRequest(quick.base(), quick.baseCredentials(), quick.files(), quick.env(),
-            quick.workingDir(), quick.labels(), quick.target(), quick.targetCredentials(), true,
+        new LayersBuildRequest(
+            quick.base(),
+            quick.baseCredentials(),
+            quick.files(),
+            quick.env(),
+            quick.workingDir(),
+            quick.labels(),
+            quick.target(),
+            quick.targetCredentials(),
+            true,
             Duration.ofMillis(1));
     long start = System.nanoTime();
     assertThatThrownBy(() -> builder.build(request))
-        .isInstanceOfSatisfying(BuildFailure.class, e -> {
-          assertThat(e.reason()).isEqualTo(Reason.BUILD_TIMEOUT);
-          assertThat(e.getMessage()).contains("1ms").contains("spec.build.timeout");
-        });
+        .isInstanceOfSatisfying(
+            BuildFailure.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.BUILD_TIMEOUT);
+              assertThat(e.getMessage()).contains("1ms").contains("spec.build.timeout");
+            });
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
   }
 
   @Test
   void invalidReferencesAreBuildFailed() {
-    assertThatThrownBy(() -> builder.build(request(Optional.empty(), REGISTRY.host() + "/Upper/Case:h1", RUNNER)))
-        .isInstanceOfSatisfying(BuildFailure.class, e -> {
-          assertThat(e.reason()).isEqualTo(Reason.BUILD_FAILED);
-          assertThat(e.getMessage()).contains("Upper/Case").contains("not a valid target");
-        });
+    assertThatThrownBy(
+            () ->
+                builder.build(
+                    request(Optional.empty(), REGISTRY.host() + "/Upper/Case:h1", RUNNER)))
+        .isInstanceOfSatisfying(
+            BuildFailure.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.BUILD_FAILED);
+              assertThat(e.getMessage()).contains("Upper/Case").contains("not a valid target");
+            });
   }
 
   @Test
@@ -296,16 +363,28 @@ class JibImageBuilderTest {
     assertThat(FileEntry.parseMode("644")).isEqualTo(0644);
     assertThatThrownBy(() -> FileEntry.parseMode("0999")).hasMessageContaining("octal");
     assertThatThrownBy(() -> FileEntry.parseMode("4755")).hasMessageContaining("setuid");
-    assertThatThrownBy(() -> FileEntry.of("relative/path", "x", 0644)).hasMessageContaining("absolute");
-    assertThatThrownBy(() -> new LayersBuildRequest(Optional.empty(), Optional.empty(),
-            List.of(FileEntry.of("/a", "1", 0644), FileEntry.of("/a", "2", 0644)), Map.of(), null,
-            Map.of(), "x:y", Optional.empty(), true, Duration.ofMinutes(1)))
+    assertThatThrownBy(() -> FileEntry.of("relative/path", "x", 0644))
+        .hasMessageContaining("absolute");
+    assertThatThrownBy(
+            () ->
+                new LayersBuildRequest(
+                    Optional.empty(),
+                    Optional.empty(),
+                    List.of(FileEntry.of("/a", "1", 0644), FileEntry.of("/a", "2", 0644)),
+                    Map.of(),
+                    null,
+                    Map.of(),
+                    "x:y",
+                    Optional.empty(),
+                    true,
+                    Duration.ofMinutes(1)))
         .hasMessageContaining("same path");
   }
 
   // --- helpers
 
-  private static LayersBuildRequest request(Optional<String> base, String repositoryAndTag, String runner) {
+  private static LayersBuildRequest request(
+      Optional<String> base, String repositoryAndTag, String runner) {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("LANG", "C.UTF-8");
     env.put("RUNNER", "/opt/runner/run.sh");
@@ -319,7 +398,9 @@ class JibImageBuilderTest {
         env,
         "/task",
         LABELS,
-        repositoryAndTag.contains("/") ? REGISTRY.host() + "/" + repositoryAndTag : repositoryAndTag,
+        repositoryAndTag.contains("/")
+            ? REGISTRY.host() + "/" + repositoryAndTag
+            : repositoryAndTag,
         Optional.empty(),
         true,
         Duration.ofMinutes(1));
@@ -327,13 +408,31 @@ class JibImageBuilderTest {
 
   private static LayersBuildRequest withTarget(
       LayersBuildRequest r, String target, Optional<RegistryCredentials> credentials) {
-    return new LayersBuildRequest(r.base(), r.baseCredentials(), r.files(), r.env(), r.workingDir(),
-        r.labels(), target, credentials, r.insecure(), r.timeout());
+    return new LayersBuildRequest(
+        r.base(),
+        r.baseCredentials(),
+        r.files(),
+        r.env(),
+        r.workingDir(),
+        r.labels(),
+        target,
+        credentials,
+        r.insecure(),
+        r.timeout());
   }
 
   private static LayersBuildRequest withEnv(LayersBuildRequest r, Map<String, String> env) {
-    return new LayersBuildRequest(r.base(), r.baseCredentials(), r.files(), env, r.workingDir(),
-        r.labels(), r.target(), r.targetCredentials(), r.insecure(), r.timeout());
+    return new LayersBuildRequest(
+        r.base(),
+        r.baseCredentials(),
+        r.files(),
+        env,
+        r.workingDir(),
+        r.labels(),
+        r.target(),
+        r.targetCredentials(),
+        r.insecure(),
+        r.timeout());
   }
 
   private static String newRepositoryIn(LocalRegistry r) {
@@ -346,7 +445,11 @@ class JibImageBuilderTest {
 
   private static Map<String, String> labels(JsonNode config) {
     Map<String, String> labels = new LinkedHashMap<>();
-    config.path("config").path("Labels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+    config
+        .path("config")
+        .path("Labels")
+        .fields()
+        .forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
     return labels;
   }
 

@@ -15,7 +15,8 @@ class DockerConfigJsonTest {
 
   @Test
   void readsAuthFieldByHost() {
-    String json = "{\"auths\":{\"registry.example.edu\":{\"auth\":\"" + b64("robot:s3cr:et") + "\"}}}";
+    String json =
+        "{\"auths\":{\"registry.example.edu\":{\"auth\":\"" + b64("robot:s3cr:et") + "\"}}}";
 
     assertThat(DockerConfigJson.credentialsFor(json, "registry.example.edu"))
         .contains(new RegistryCredentials("robot", "s3cr:et"));
@@ -32,14 +33,18 @@ class DockerConfigJsonTest {
   @Test
   void authFieldWinsOverUsernameAndPassword() {
     String json =
-        "{\"auths\":{\"ghcr.io\":{\"auth\":\"" + b64("a:b") + "\",\"username\":\"x\",\"password\":\"y\"}}}";
+        "{\"auths\":{\"ghcr.io\":{\"auth\":\""
+            + b64("a:b")
+            + "\",\"username\":\"x\",\"password\":\"y\"}}}";
 
-    assertThat(DockerConfigJson.credentialsFor(json, "ghcr.io")).contains(new RegistryCredentials("a", "b"));
+    assertThat(DockerConfigJson.credentialsFor(json, "ghcr.io"))
+        .contains(new RegistryCredentials("a", "b"));
   }
 
   @Test
   void matchesUrlKeysAndIgnoresCase() {
-    String json = "{\"auths\":{\"https://Registry.Example.edu:8443/v2/\":{\"auth\":\"" + b64("u:p") + "\"}}}";
+    String json =
+        "{\"auths\":{\"https://Registry.Example.edu:8443/v2/\":{\"auth\":\"" + b64("u:p") + "\"}}}";
 
     assertThat(DockerConfigJson.credentialsFor(json, "registry.example.edu:8443"))
         .contains(new RegistryCredentials("u", "p"));
@@ -49,15 +54,21 @@ class DockerConfigJsonTest {
   @Test
   void exactKeyIsPreferredOverUrlKey() {
     String json =
-        "{\"auths\":{\"https://ghcr.io/v1/\":{\"auth\":\"" + b64("url:1") + "\"},"
-            + "\"ghcr.io\":{\"auth\":\"" + b64("exact:2") + "\"}}}";
+        "{\"auths\":{\"https://ghcr.io/v1/\":{\"auth\":\""
+            + b64("url:1")
+            + "\"},"
+            + "\"ghcr.io\":{\"auth\":\""
+            + b64("exact:2")
+            + "\"}}}";
 
-    assertThat(DockerConfigJson.credentialsFor(json, "ghcr.io")).contains(new RegistryCredentials("exact", "2"));
+    assertThat(DockerConfigJson.credentialsFor(json, "ghcr.io"))
+        .contains(new RegistryCredentials("exact", "2"));
   }
 
   @Test
   void dockerHubAliasesMatchEachOther() {
-    String legacy = "{\"auths\":{\"https://index.docker.io/v1/\":{\"auth\":\"" + b64("hub:pw") + "\"}}}";
+    String legacy =
+        "{\"auths\":{\"https://index.docker.io/v1/\":{\"auth\":\"" + b64("hub:pw") + "\"}}}";
     String plain = "{\"auths\":{\"docker.io\":{\"username\":\"hub\",\"password\":\"pw\"}}}";
     RegistryCredentials expected = new RegistryCredentials("hub", "pw");
 
@@ -72,7 +83,9 @@ class DockerConfigJsonTest {
   void noEntryOrNoAuthsGivesEmpty() {
     assertThat(DockerConfigJson.credentialsFor("{\"auths\":{}}", "ghcr.io")).isEmpty();
     assertThat(DockerConfigJson.credentialsFor("{}", "ghcr.io")).isEmpty();
-    assertThat(DockerConfigJson.credentialsFor("{\"auths\":{\"ghcr.io\":{\"identitytoken\":\"t\"}}}", "ghcr.io"))
+    assertThat(
+            DockerConfigJson.credentialsFor(
+                "{\"auths\":{\"ghcr.io\":{\"identitytoken\":\"t\"}}}", "ghcr.io"))
         .isEmpty();
   }
 
@@ -90,18 +103,25 @@ class DockerConfigJsonTest {
   @Test
   void otherMalformedContentIsRejectedClearly() {
     assertThatThrownBy(() -> DockerConfigJson.credentialsFor("", "ghcr.io"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("empty");
     assertThatThrownBy(() -> DockerConfigJson.credentialsFor("[1]", "ghcr.io"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("object");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("object");
     assertThatThrownBy(() -> DockerConfigJson.credentialsFor("{\"auths\":[]}", "ghcr.io"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("auths");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("auths");
     assertThatThrownBy(
-            () -> DockerConfigJson.credentialsFor("{\"auths\":{\"ghcr.io\":{\"auth\":\"%%%hunter2\"}}}", "ghcr.io"))
+            () ->
+                DockerConfigJson.credentialsFor(
+                    "{\"auths\":{\"ghcr.io\":{\"auth\":\"%%%hunter2\"}}}", "ghcr.io"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("base64")
         .hasMessageNotContaining("hunter2");
     assertThatThrownBy(
-            () -> DockerConfigJson.credentialsFor("{\"auths\":{\"ghcr.io\":{\"auth\":\"" + b64("nocolon") + "\"}}}", "ghcr.io"))
+            () ->
+                DockerConfigJson.credentialsFor(
+                    "{\"auths\":{\"ghcr.io\":{\"auth\":\"" + b64("nocolon") + "\"}}}", "ghcr.io"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("user:password")
         .hasMessageNotContaining("nocolon");

@@ -25,7 +25,9 @@ class ImageResolverAuthTest {
 
   @BeforeAll
   static void pushImage() {
-    digest = TestImages.push(REGISTRY.host(), "env/private", "v1", Map.of("who", "robot"), "robot", "s3cret");
+    digest =
+        TestImages.push(
+            REGISTRY.host(), "env/private", "v1", Map.of("who", "robot"), "robot", "s3cret");
     reference = REGISTRY.host() + "/env/private:v1";
   }
 
@@ -41,23 +43,29 @@ class ImageResolverAuthTest {
   @Test
   void noCredentialsAreUnauthorized() {
     assertThatThrownBy(() -> resolver.resolve(reference, Optional.empty(), true))
-        .isInstanceOfSatisfying(RegistryException.class, e -> {
-          assertThat(e.reason()).isEqualTo(Reason.UNAUTHORIZED);
-          assertThat(e.reason().conditionReason()).isEqualTo("RegistryUnauthorized");
-          assertThat(e.getMessage()).contains(reference).contains(REGISTRY.host());
-        });
+        .isInstanceOfSatisfying(
+            RegistryException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.UNAUTHORIZED);
+              assertThat(e.reason().conditionReason()).isEqualTo("RegistryUnauthorized");
+              assertThat(e.getMessage()).contains(reference).contains(REGISTRY.host());
+            });
   }
 
   @Test
   void wrongCredentialsAreUnauthorizedAndNeverShown() {
     assertThatThrownBy(
-            () -> resolver.resolve(reference, Optional.of(new RegistryCredentials("robot", "hunter2")), true))
-        .isInstanceOfSatisfying(RegistryException.class, e -> {
-          assertThat(e.reason()).isEqualTo(Reason.UNAUTHORIZED);
-          assertThat(e.getMessage()).doesNotContain("hunter2");
-          for (Throwable t = e; t != null; t = t.getCause()) {
-            assertThat(String.valueOf(t.getMessage())).doesNotContain("hunter2");
-          }
-        });
+            () ->
+                resolver.resolve(
+                    reference, Optional.of(new RegistryCredentials("robot", "hunter2")), true))
+        .isInstanceOfSatisfying(
+            RegistryException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.UNAUTHORIZED);
+              assertThat(e.getMessage()).doesNotContain("hunter2");
+              for (Throwable t = e; t != null; t = t.getCause()) {
+                assertThat(String.valueOf(t.getMessage())).doesNotContain("hunter2");
+              }
+            });
   }
 }

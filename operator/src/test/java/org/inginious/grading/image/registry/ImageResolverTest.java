@@ -78,7 +78,10 @@ class ImageResolverTest {
   void jibMultiPlatformImageIsPinnedByItsListDigest() throws Exception {
     String digest =
         TestImages.pushMultiPlatform(
-            REGISTRY.host(), "env/jibmulti", "v1", LABELS,
+            REGISTRY.host(),
+            "env/jibmulti",
+            "v1",
+            LABELS,
             Set.of(new Platform("amd64", "linux"), new Platform("arm64", "linux")));
 
     ResolvedImage image = resolve(REGISTRY.host() + "/env/jibmulti:v1");
@@ -94,29 +97,34 @@ class ImageResolverTest {
     TestImages.push(REGISTRY.host(), "env/tagged", "v1", Map.of());
 
     assertThatThrownBy(() -> resolve(REGISTRY.host() + "/env/tagged:nope"))
-        .isInstanceOfSatisfying(RegistryException.class, e -> {
-          assertThat(e.reason()).isEqualTo(Reason.IMAGE_NOT_FOUND);
-          assertThat(e.reason().conditionReason()).isEqualTo("ImageNotFound");
-          assertThat(e.getMessage()).contains(REGISTRY.host() + "/env/tagged:nope");
-        });
+        .isInstanceOfSatisfying(
+            RegistryException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.IMAGE_NOT_FOUND);
+              assertThat(e.reason().conditionReason()).isEqualTo("ImageNotFound");
+              assertThat(e.getMessage()).contains(REGISTRY.host() + "/env/tagged:nope");
+            });
   }
 
   @Test
   void missingRepositoryIsImageNotFound() {
     assertThatThrownBy(() -> resolve(REGISTRY.host() + "/env/never-pushed:v1"))
-        .isInstanceOfSatisfying(RegistryException.class,
-            e -> assertThat(e.reason()).isEqualTo(Reason.IMAGE_NOT_FOUND));
+        .isInstanceOfSatisfying(
+            RegistryException.class, e -> assertThat(e.reason()).isEqualTo(Reason.IMAGE_NOT_FOUND));
   }
 
   @Test
   void unparsableReferenceIsInvalidReference() {
-    for (String bad : new String[] {"", "UPPER/case:tag", "repo:bad tag", "scratch", "a@sha256:123"}) {
+    for (String bad :
+        new String[] {"", "UPPER/case:tag", "repo:bad tag", "scratch", "a@sha256:123"}) {
       assertThatThrownBy(() -> resolve(bad))
           .as(bad)
-          .isInstanceOfSatisfying(RegistryException.class, e -> {
-            assertThat(e.reason()).isEqualTo(Reason.INVALID_REFERENCE);
-            assertThat(e.reason().conditionReason()).isEqualTo("InvalidImageReference");
-          });
+          .isInstanceOfSatisfying(
+              RegistryException.class,
+              e -> {
+                assertThat(e.reason()).isEqualTo(Reason.INVALID_REFERENCE);
+                assertThat(e.reason().conditionReason()).isEqualTo("InvalidImageReference");
+              });
     }
   }
 
@@ -125,11 +133,14 @@ class ImageResolverTest {
     TestImages.push(REGISTRY.host(), "env/tls", "v1", Map.of());
     long start = System.nanoTime();
 
-    assertThatThrownBy(() -> resolver.resolve(REGISTRY.host() + "/env/tls:v1", Optional.empty(), false))
-        .isInstanceOfSatisfying(RegistryException.class, e -> {
-          assertThat(e.reason()).isEqualTo(Reason.REGISTRY_UNAVAILABLE);
-          assertThat(e.getMessage()).contains("TLS").contains("insecure");
-        });
+    assertThatThrownBy(
+            () -> resolver.resolve(REGISTRY.host() + "/env/tls:v1", Optional.empty(), false))
+        .isInstanceOfSatisfying(
+            RegistryException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.REGISTRY_UNAVAILABLE);
+              assertThat(e.getMessage()).contains("TLS").contains("insecure");
+            });
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
   }
 
@@ -140,19 +151,24 @@ class ImageResolverTest {
     try {
       long start = System.nanoTime();
       assertThatThrownBy(() -> resolve(REGISTRY.host() + "/env/down:v1"))
-          .isInstanceOfSatisfying(RegistryException.class, e -> {
-            assertThat(e.reason()).isEqualTo(Reason.REGISTRY_UNAVAILABLE);
-            assertThat(e.reason().conditionReason()).isEqualTo("RegistryUnavailable");
-            assertThat(e.getMessage()).contains(REGISTRY.host());
-          });
+          .isInstanceOfSatisfying(
+              RegistryException.class,
+              e -> {
+                assertThat(e.reason()).isEqualTo(Reason.REGISTRY_UNAVAILABLE);
+                assertThat(e.reason().conditionReason()).isEqualTo("RegistryUnavailable");
+                assertThat(e.getMessage()).contains(REGISTRY.host());
+              });
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
 
       // Without "insecure" jib would retry for about a minute; we switch its retries off.
       long secureStart = System.nanoTime();
-      assertThatThrownBy(() -> resolver.resolve(REGISTRY.host() + "/env/down:v1", Optional.empty(), false))
-          .isInstanceOfSatisfying(RegistryException.class,
+      assertThatThrownBy(
+              () -> resolver.resolve(REGISTRY.host() + "/env/down:v1", Optional.empty(), false))
+          .isInstanceOfSatisfying(
+              RegistryException.class,
               e -> assertThat(e.reason()).isEqualTo(Reason.REGISTRY_UNAVAILABLE));
-      assertThat(Duration.ofNanos(System.nanoTime() - secureStart)).isLessThan(Duration.ofSeconds(15));
+      assertThat(Duration.ofNanos(System.nanoTime() - secureStart))
+          .isLessThan(Duration.ofSeconds(15));
     } finally {
       REGISTRY.start();
     }

@@ -17,22 +17,46 @@ import org.junit.jupiter.api.Test;
 
 /** What a node must offer: the RuntimeClass's scheduling plus spec.grading's placement fields. */
 class PlacementRequirementsTest {
-  private static final Toleration GPU_TAINT = new TolerationBuilder()
-      .withKey("nvidia.com/gpu").withOperator("Exists").withEffect("NoSchedule").build();
+  private static final Toleration GPU_TAINT =
+      new TolerationBuilder()
+          .withKey("nvidia.com/gpu")
+          .withOperator("Exists")
+          .withEffect("NoSchedule")
+          .build();
 
   private static RuntimeClass nvidia() {
-    return new RuntimeClassBuilder().withNewMetadata().withName("nvidia").endMetadata().withHandler("nvidia")
-        .withNewScheduling().withNodeSelector(Map.of("nvidia.com/gpu.present", "true")).withTolerations(GPU_TAINT)
-        .endScheduling().build();
+    return new RuntimeClassBuilder()
+        .withNewMetadata()
+        .withName("nvidia")
+        .endMetadata()
+        .withHandler("nvidia")
+        .withNewScheduling()
+        .withNodeSelector(Map.of("nvidia.com/gpu.present", "true"))
+        .withTolerations(GPU_TAINT)
+        .endScheduling()
+        .build();
   }
 
   @Test
   void withoutSpecOnlyTheRuntimeClassCounts() {
-    RuntimeClass runc = new RuntimeClassBuilder().withNewMetadata().withName("runc").endMetadata().withHandler("runc").build();
+    RuntimeClass runc =
+        new RuntimeClassBuilder()
+            .withNewMetadata()
+            .withName("runc")
+            .endMetadata()
+            .withHandler("runc")
+            .build();
     assertThat(PlacementRequirements.of(null, runc))
-        .isEqualTo(new PlacementRequirements("runc", Map.of(), Map.of(), List.of(), Optional.empty()));
-    assertThat(PlacementRequirements.of(null, nvidia())).isEqualTo(new PlacementRequirements(
-        "nvidia", Map.of("nvidia.com/gpu.present", "true"), Map.of(), List.of(GPU_TAINT), Optional.empty()));
+        .isEqualTo(
+            new PlacementRequirements("runc", Map.of(), Map.of(), List.of(), Optional.empty()));
+    assertThat(PlacementRequirements.of(null, nvidia()))
+        .isEqualTo(
+            new PlacementRequirements(
+                "nvidia",
+                Map.of("nvidia.com/gpu.present", "true"),
+                Map.of(),
+                List.of(GPU_TAINT),
+                Optional.empty()));
   }
 
   @Test
@@ -49,12 +73,20 @@ class PlacementRequirementsTest {
     PlacementRequirements requirements = PlacementRequirements.of(grading, nvidia());
 
     assertThat(requirements.runtimeClassName()).isEqualTo("nvidia");
-    assertThat(requirements.runtimeClassNodeSelector()).isEqualTo(Map.of("nvidia.com/gpu.present", "true"));
-    assertThat(requirements.specNodeSelector()).isEqualTo(Map.of("disk", "ssd", "nvidia.com/gpu.present", "true"));
-    assertThat(requirements.nodeSelector()).containsExactly(
-        Map.entry("disk", "ssd"), Map.entry("nvidia.com/gpu.present", "true"));
-    assertThat(requirements.tolerations()).containsExactly(GPU_TAINT, new TolerationBuilder()
-        .withKey("dedicated").withValue("exam").withEffect("NoSchedule").build());
+    assertThat(requirements.runtimeClassNodeSelector())
+        .isEqualTo(Map.of("nvidia.com/gpu.present", "true"));
+    assertThat(requirements.specNodeSelector())
+        .isEqualTo(Map.of("disk", "ssd", "nvidia.com/gpu.present", "true"));
+    assertThat(requirements.nodeSelector())
+        .containsExactly(Map.entry("disk", "ssd"), Map.entry("nvidia.com/gpu.present", "true"));
+    assertThat(requirements.tolerations())
+        .containsExactly(
+            GPU_TAINT,
+            new TolerationBuilder()
+                .withKey("dedicated")
+                .withValue("exam")
+                .withEffect("NoSchedule")
+                .build());
     assertThat(requirements.gpu()).contains(new GpuRequirement("nvidia.com/gpu", 1));
   }
 
@@ -64,6 +96,7 @@ class PlacementRequirementsTest {
     grading.gpu = new GpuSpec();
     grading.gpu.resourceName = "nvidia.com/mig-1g.10gb";
     grading.gpu.count = 2;
-    assertThat(PlacementRequirements.of(grading, nvidia()).gpu()).contains(new GpuRequirement("nvidia.com/mig-1g.10gb", 2));
+    assertThat(PlacementRequirements.of(grading, nvidia()).gpu())
+        .contains(new GpuRequirement("nvidia.com/mig-1g.10gb", 2));
   }
 }

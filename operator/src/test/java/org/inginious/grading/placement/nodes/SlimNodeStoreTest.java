@@ -41,25 +41,29 @@ class SlimNodeStoreTest {
     assertThat(store.get(key)).isNull();
   }
 
-  /** The hook the operator wires: SharedIndexInformer.itemStore, which JOSDK's withItemStore calls. */
+  /**
+   * The hook the operator wires: SharedIndexInformer.itemStore, which JOSDK's withItemStore calls.
+   */
   @Test
   void anInformerWithTheStoreCachesSlimNodesAndHandsHandlersTheFullOne() {
     try (MockCluster cluster = new MockCluster()) {
       Node created = cluster.client().resource(withoutVersion(rich("gpu-1"))).create();
       List<Node[]> updates = new CopyOnWriteArrayList<>();
-      SharedIndexInformer<Node> informer = cluster.client().nodes().runnableInformer(0).itemStore(new SlimNodeStore());
-      informer.addEventHandler(new ResourceEventHandler<>() {
-        @Override
-        public void onAdd(Node node) {}
+      SharedIndexInformer<Node> informer =
+          cluster.client().nodes().runnableInformer(0).itemStore(new SlimNodeStore());
+      informer.addEventHandler(
+          new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Node node) {}
 
-        @Override
-        public void onUpdate(Node before, Node after) {
-          updates.add(new Node[] {before, after});
-        }
+            @Override
+            public void onUpdate(Node before, Node after) {
+              updates.add(new Node[] {before, after});
+            }
 
-        @Override
-        public void onDelete(Node node, boolean deletedFinalStateUnknown) {}
-      });
+            @Override
+            public void onDelete(Node node, boolean deletedFinalStateUnknown) {}
+          });
       try {
         informer.start();
         await().atMost(TIMEOUT).until(() -> informer.getStore().getByKey("gpu-1") != null);
@@ -69,7 +73,10 @@ class SlimNodeStoreTest {
         assertThat(NodeFacts.of(cached)).isEqualTo(NodeFacts.of(created));
 
         // a heartbeat: the handler gets the slim old Node and the full new one, equal in facts
-        created.getStatus().getConditions().forEach(c -> c.setLastHeartbeatTime("2024-01-01T00:00:10Z"));
+        created
+            .getStatus()
+            .getConditions()
+            .forEach(c -> c.setLastHeartbeatTime("2024-01-01T00:00:10Z"));
         cluster.client().resource(created).updateStatus();
         await().atMost(TIMEOUT).until(() -> !updates.isEmpty());
         Node[] update = updates.get(0);

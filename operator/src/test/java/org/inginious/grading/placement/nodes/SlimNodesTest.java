@@ -12,9 +12,9 @@ import io.fabric8.kubernetes.api.model.TaintBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 /** A slim Node keeps exactly what NodeFacts reads, and is a fraction of a kubelet's Node. */
 class SlimNodesTest {
@@ -22,7 +22,10 @@ class SlimNodesTest {
   static Stream<Node> nodes() {
     Node cordonedNotReady = rich("gpu-2");
     cordonedNotReady.getSpec().setUnschedulable(true);
-    cordonedNotReady.getStatus().getConditions().forEach(c -> c.setStatus(c.getType().equals("Ready") ? "False" : "True"));
+    cordonedNotReady
+        .getStatus()
+        .getConditions()
+        .forEach(c -> c.setStatus(c.getType().equals("Ready") ? "False" : "True"));
     Node withoutReady = rich("gpu-3");
     withoutReady.getStatus().getConditions().removeIf(c -> c.getType().equals("Ready"));
     withoutReady.getStatus().getAllocatable().put("amd.com/gpu", new Quantity("2"));
@@ -31,7 +34,11 @@ class SlimNodesTest {
         cordonedNotReady,
         withoutReady,
         node("plain").build(),
-        node("mig").label("nvidia.com/mig.strategy", "mixed").allocatable("nvidia.com/mig-3g.20gb", "2").notReady().build(),
+        node("mig")
+            .label("nvidia.com/mig.strategy", "mixed")
+            .allocatable("nvidia.com/mig-3g.20gb", "2")
+            .notReady()
+            .build(),
         new Node());
   }
 
@@ -60,15 +67,26 @@ class SlimNodesTest {
     assertThat(slim.getMetadata().getManagedFields()).isNullOrEmpty();
     assertThat(slim.getMetadata().getCreationTimestamp()).isNull();
 
-    assertThat(slim.getSpec().getTaints()).containsExactly(
-        new TaintBuilder().withKey("dedicated").withValue("gpu").withEffect("NoSchedule").build(),
-        new TaintBuilder().withKey("nvidia.com/gpu").withEffect("NoExecute").build());
+    assertThat(slim.getSpec().getTaints())
+        .containsExactly(
+            new TaintBuilder()
+                .withKey("dedicated")
+                .withValue("gpu")
+                .withEffect("NoSchedule")
+                .build(),
+            new TaintBuilder().withKey("nvidia.com/gpu").withEffect("NoExecute").build());
     assertThat(slim.getSpec().getPodCIDR()).isNull();
     assertThat(slim.getSpec().getProviderID()).isNull();
 
-    assertThat(slim.getStatus().getAllocatable()).isEqualTo(Map.of(
-        "nvidia.com/gpu", new Quantity("1"), "nvidia.com/mig-1g.10gb", new Quantity("14"),
-        "example.com/half", new Quantity("500m")));
+    assertThat(slim.getStatus().getAllocatable())
+        .isEqualTo(
+            Map.of(
+                "nvidia.com/gpu",
+                new Quantity("1"),
+                "nvidia.com/mig-1g.10gb",
+                new Quantity("14"),
+                "example.com/half",
+                new Quantity("500m")));
     assertThat(slim.getStatus().getConditions())
         .containsExactly(new NodeConditionBuilder().withType("Ready").withStatus("True").build());
     assertThat(slim.getStatus().getCapacity()).isNullOrEmpty();

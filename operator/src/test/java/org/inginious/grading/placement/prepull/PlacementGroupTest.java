@@ -26,18 +26,25 @@ class PlacementGroupTest {
 
   static PlacementGroup group(String yaml, RuntimeClass runtimeClass) {
     GradingSpec grading = grading(yaml);
-    return PlacementGroup.of(grading, ResolvedRuntime.resolve(grading, OperatorConfig.defaults()), runtimeClass);
+    return PlacementGroup.of(
+        grading, ResolvedRuntime.resolve(grading, OperatorConfig.defaults()), runtimeClass);
   }
 
   static PlacementGroup group(String yaml) {
     return group(yaml, null);
   }
 
-  static RuntimeClass runtimeClass(String name, Map<String, String> nodeSelector, Toleration... tolerations) {
+  static RuntimeClass runtimeClass(
+      String name, Map<String, String> nodeSelector, Toleration... tolerations) {
     return new RuntimeClassBuilder()
-        .withNewMetadata().withName(name).endMetadata()
+        .withNewMetadata()
+        .withName(name)
+        .endMetadata()
         .withHandler(name)
-        .withNewScheduling().withNodeSelector(nodeSelector).withTolerations(tolerations).endScheduling()
+        .withNewScheduling()
+        .withNodeSelector(nodeSelector)
+        .withTolerations(tolerations)
+        .endScheduling()
         .build();
   }
 
@@ -47,11 +54,15 @@ class PlacementGroupTest {
 
   @Test
   void environmentsPlacedAlikeAreOneGroupWhateverOrderTheirSpecsUse() {
-    PlacementGroup a = group("""
+    PlacementGroup a =
+        group(
+            """
         nodeSelector: {disk: ssd, zone: a}
         tolerations: [{key: dedicated, operator: Exists}, {key: gpu, operator: Exists, effect: NoSchedule}]
         """);
-    PlacementGroup b = group("""
+    PlacementGroup b =
+        group(
+            """
         nodeSelector: {zone: a, disk: ssd}
         tolerations: [{key: gpu, operator: Exists, effect: NoSchedule}, {key: dedicated, operator: Exists},
           {key: dedicated, operator: Exists}]
@@ -71,10 +82,17 @@ class PlacementGroupTest {
     Map<String, String> selector = new LinkedHashMap<>();
     selector.put("zone", "a");
     selector.put("disk", "ssd");
-    PlacementGroup group = new PlacementGroup(Runtime.NVIDIA, "nvidia", selector,
-        List.of(toleration("nvidia.com/gpu", "NoSchedule")), "nvidia.com/gpu", 2);
+    PlacementGroup group =
+        new PlacementGroup(
+            Runtime.NVIDIA,
+            "nvidia",
+            selector,
+            List.of(toleration("nvidia.com/gpu", "NoSchedule")),
+            "nvidia.com/gpu",
+            2);
 
-    // pinned: a change here renames every pre-pull DaemonSet of existing clusters. It is the SHA-256 of
+    // pinned: a change here renames every pre-pull DaemonSet of existing clusters. It is the
+    // SHA-256 of
     // {"gpuCount":2,"gpuResourceName":"nvidia.com/gpu","nodeSelector":{"disk":"ssd","zone":"a"},"runtime":"nvidia",
     // "runtimeClassName":"nvidia","tolerations":[{"effect":"NoSchedule","key":"nvidia.com/gpu","operator":"Exists",
     // "tolerationSeconds":null,"value":null}]} (one line), as any other tool computes it
@@ -86,37 +104,51 @@ class PlacementGroupTest {
     PlacementGroup plain = group("");
 
     assertThat(group("nodeSelector: {disk: ssd}").hash()).isNotEqualTo(plain.hash());
-    assertThat(group("tolerations: [{key: dedicated, operator: Exists}]").hash()).isNotEqualTo(plain.hash());
+    assertThat(group("tolerations: [{key: dedicated, operator: Exists}]").hash())
+        .isNotEqualTo(plain.hash());
     assertThat(group("runtime: crun").hash()).isNotEqualTo(plain.hash());
     assertThat(group("gpu: {count: 1}").hash()).isNotEqualTo(group("gpu: {count: 2}").hash());
     assertThat(group("gpu: {count: 1}").hash())
         .isNotEqualTo(group("gpu: {count: 1, resourceName: nvidia.com/mig-1g.5gb}").hash());
-    assertThat(group("gpu: {count: 1}").hash()).as("GPU pods and GPU-less nvidia pods place differently")
+    assertThat(group("gpu: {count: 1}").hash())
+        .as("GPU pods and GPU-less nvidia pods place differently")
         .isNotEqualTo(group("runtime: nvidia").hash());
   }
 
   @Test
   void runtimeClassSchedulingIsMergedIntoTheGroup() {
-    RuntimeClass crun = runtimeClass("crun", Map.of("grading.inginious.org/crun", "true", "zone", "a"),
-        toleration("runtime", "NoSchedule"));
+    RuntimeClass crun =
+        runtimeClass(
+            "crun",
+            Map.of("grading.inginious.org/crun", "true", "zone", "a"),
+            toleration("runtime", "NoSchedule"));
 
-    PlacementGroup group = group("""
+    PlacementGroup group =
+        group(
+            """
         runtime: crun
         nodeSelector: {disk: ssd, zone: a}
         tolerations: [{key: dedicated, operator: Exists}, {key: runtime, operator: Exists, effect: NoSchedule}]
-        """, crun);
+        """,
+            crun);
 
     assertThat(group.runtimeClassName()).isEqualTo("crun");
-    assertThat(group.nodeSelector()).containsExactly(
-        Map.entry("disk", "ssd"), Map.entry("grading.inginious.org/crun", "true"), Map.entry("zone", "a"));
-    assertThat(group.tolerations()).extracting(Toleration::getKey).containsExactly("dedicated", "runtime");
+    assertThat(group.nodeSelector())
+        .containsExactly(
+            Map.entry("disk", "ssd"),
+            Map.entry("grading.inginious.org/crun", "true"),
+            Map.entry("zone", "a"));
+    assertThat(group.tolerations())
+        .extracting(Toleration::getKey)
+        .containsExactly("dedicated", "runtime");
   }
 
   @Test
   void aSelectorTheRuntimeClassContradictsHasNoGroup() {
     RuntimeClass crun = runtimeClass("crun", Map.of("grading.inginious.org/crun", "true"));
 
-    assertThatThrownBy(() -> group("runtime: crun\nnodeSelector: {grading.inginious.org/crun: 'false'}", crun))
+    assertThatThrownBy(
+            () -> group("runtime: crun\nnodeSelector: {grading.inginious.org/crun: 'false'}", crun))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("conflicts with RuntimeClass crun");
   }
@@ -130,13 +162,20 @@ class PlacementGroupTest {
     assertThat(gpu.gpuResourceName()).isEqualTo("nvidia.com/mig-1g.5gb");
     assertThat(gpu.gpuCount()).isEqualTo(2);
     assertThat(group("runtime: nvidia").hasGpus()).isFalse();
-    assertThatThrownBy(() -> new PlacementGroup(Runtime.NVIDIA, "nvidia", null, null, "nvidia.com/gpu", 0))
+    assertThatThrownBy(
+            () -> new PlacementGroup(Runtime.NVIDIA, "nvidia", null, null, "nvidia.com/gpu", 0))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void emptyFieldsOfTolerationsAreAbsentFields() {
-    Toleration written = new TolerationBuilder().withKey("dedicated").withOperator("Exists").withValue("").withEffect("").build();
+    Toleration written =
+        new TolerationBuilder()
+            .withKey("dedicated")
+            .withOperator("Exists")
+            .withValue("")
+            .withEffect("")
+            .build();
     Toleration read = new TolerationBuilder().withKey("dedicated").withOperator("Exists").build();
 
     assertThat(new PlacementGroup(Runtime.RUNC, "runc", null, List.of(written), null, 0))
@@ -150,11 +189,15 @@ class PlacementGroupTest {
 
     String longClass = "kata-qemu-" + "x".repeat(40) + ".example.org";
     PlacementGroup kata = new PlacementGroup(Runtime.KATA, longClass, null, null, null, 0);
-    assertThat(kata.daemonSetName()).hasSizeLessThanOrEqualTo(63).startsWith("prepull-kata-qemu-xxx")
+    assertThat(kata.daemonSetName())
+        .hasSizeLessThanOrEqualTo(63)
+        .startsWith("prepull-kata-qemu-xxx")
         .endsWith("-" + kata.hash());
     assertThat(Formats.isDnsSubdomain(kata.daemonSetName())).isTrue();
     // cut right after a dot: the dot goes too
-    PlacementGroup dotted = new PlacementGroup(Runtime.KATA, "k" + "x".repeat(44) + ".yy", null, null, null, 0);
-    assertThat(dotted.daemonSetName()).isEqualTo("prepull-k" + "x".repeat(44) + "-" + dotted.hash());
+    PlacementGroup dotted =
+        new PlacementGroup(Runtime.KATA, "k" + "x".repeat(44) + ".yy", null, null, null, 0);
+    assertThat(dotted.daemonSetName())
+        .isEqualTo("prepull-k" + "x".repeat(44) + "-" + dotted.hash());
   }
 }

@@ -53,7 +53,9 @@ class PrePullDaemonSetsTest {
   }
 
   static List<Container> allContainers(DaemonSet daemonSet) {
-    return Stream.concat(pod(daemonSet).getInitContainers().stream(), pod(daemonSet).getContainers().stream()).toList();
+    return Stream.concat(
+            pod(daemonSet).getInitContainers().stream(), pod(daemonSet).getContainers().stream())
+        .toList();
   }
 
   // ---------------------------------------------------------------- the pods
@@ -65,39 +67,62 @@ class PrePullDaemonSetsTest {
     assertThat(daemonSet.getMetadata().getName()).isEqualTo(RUNC.daemonSetName());
     assertThat(daemonSet.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
     List<Container> init = pod(daemonSet).getInitContainers();
-    assertThat(init).extracting(Container::getName).containsExactly("install-true", "pull-cpp", "pull-java");
+    assertThat(init)
+        .extracting(Container::getName)
+        .containsExactly("install-true", "pull-cpp", "pull-java");
     assertThat(init.get(0).getImage()).isEqualTo(PrePullConfig.DEFAULT_HELPER_IMAGE);
-    assertThat(init.get(0).getCommand()).containsExactly("/bin/busybox", "cp", "/bin/busybox", "/prepull/true");
-    assertThat(init.get(0).getVolumeMounts()).singleElement().satisfies(m -> {
-      assertThat(m.getMountPath()).isEqualTo("/prepull");
-      assertThat(m.getReadOnly()).isNotEqualTo(Boolean.TRUE);
-    });
-    assertThat(init.subList(1, 3)).allSatisfy(c -> {
-      assertThat(c.getCommand()).as("no shell, no binary of the image").containsExactly("/prepull/true");
-      assertThat(c.getArgs()).isNullOrEmpty();
-      assertThat(c.getWorkingDir()).isEqualTo("/prepull");
-      assertThat(c.getVolumeMounts()).singleElement().satisfies(m -> assertThat(m.getReadOnly()).isTrue());
-    });
+    assertThat(init.get(0).getCommand())
+        .containsExactly("/bin/busybox", "cp", "/bin/busybox", "/prepull/true");
+    assertThat(init.get(0).getVolumeMounts())
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.getMountPath()).isEqualTo("/prepull");
+              assertThat(m.getReadOnly()).isNotEqualTo(Boolean.TRUE);
+            });
+    assertThat(init.subList(1, 3))
+        .allSatisfy(
+            c -> {
+              assertThat(c.getCommand())
+                  .as("no shell, no binary of the image")
+                  .containsExactly("/prepull/true");
+              assertThat(c.getArgs()).isNullOrEmpty();
+              assertThat(c.getWorkingDir()).isEqualTo("/prepull");
+              assertThat(c.getVolumeMounts())
+                  .singleElement()
+                  .satisfies(m -> assertThat(m.getReadOnly()).isTrue());
+            });
     assertThat(init.get(1).getImage()).isEqualTo(member("cpp").image());
-    assertThat(pod(daemonSet).getContainers()).singleElement().satisfies(c -> {
-      assertThat(c.getName()).isEqualTo("pause");
-      assertThat(c.getImage()).isEqualTo(PrePullConfig.DEFAULT_PAUSE_IMAGE);
-    });
-    assertThat(pod(daemonSet).getVolumes()).singleElement().satisfies(v -> {
-      assertThat(v.getName()).isEqualTo("prepull");
-      assertThat(v.getEmptyDir()).isNotNull();
-    });
-    assertThat(allContainers(daemonSet)).allSatisfy(c -> assertThat(c.getImagePullPolicy()).isEqualTo("IfNotPresent"));
+    assertThat(pod(daemonSet).getContainers())
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.getName()).isEqualTo("pause");
+              assertThat(c.getImage()).isEqualTo(PrePullConfig.DEFAULT_PAUSE_IMAGE);
+            });
+    assertThat(pod(daemonSet).getVolumes())
+        .singleElement()
+        .satisfies(
+            v -> {
+              assertThat(v.getName()).isEqualTo("prepull");
+              assertThat(v.getEmptyDir()).isNotNull();
+            });
+    assertThat(allContainers(daemonSet))
+        .allSatisfy(c -> assertThat(c.getImagePullPolicy()).isEqualTo("IfNotPresent"));
   }
 
   @Test
   void configuredImagesAreUsed() {
-    PrePullConfig mirrored = new PrePullConfig(true, "mirror.example.edu/pause:3.10", "mirror.example.edu/busybox:musl");
+    PrePullConfig mirrored =
+        new PrePullConfig(true, "mirror.example.edu/pause:3.10", "mirror.example.edu/busybox:musl");
 
-    DaemonSet daemonSet = PrePullDaemonSets.render(NAMESPACE, RUNC, List.of(member("cpp")), null, mirrored);
+    DaemonSet daemonSet =
+        PrePullDaemonSets.render(NAMESPACE, RUNC, List.of(member("cpp")), null, mirrored);
 
-    assertThat(pod(daemonSet).getInitContainers().get(0).getImage()).isEqualTo("mirror.example.edu/busybox:musl");
-    assertThat(pod(daemonSet).getContainers().get(0).getImage()).isEqualTo("mirror.example.edu/pause:3.10");
+    assertThat(pod(daemonSet).getInitContainers().get(0).getImage())
+        .isEqualTo("mirror.example.edu/busybox:musl");
+    assertThat(pod(daemonSet).getContainers().get(0).getImage())
+        .isEqualTo("mirror.example.edu/pause:3.10");
   }
 
   static Stream<Arguments> groups() {
@@ -107,72 +132,115 @@ class PrePullDaemonSetsTest {
         Arguments.of("kata", "needRoot: true"),
         Arguments.of("nvidia with a GPU", "gpu: {count: 1}"),
         Arguments.of("nvidia without a GPU", "runtime: nvidia"),
-        Arguments.of("placed", "nodeSelector: {disk: ssd}\ntolerations: [{key: dedicated, operator: Exists}]"));
+        Arguments.of(
+            "placed",
+            "nodeSelector: {disk: ssd}\ntolerations: [{key: dedicated, operator: Exists}]"));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("groups")
   void podsPassPodSecurityBaselineAndRestricted(String description, String grading) {
-    DaemonSet daemonSet = PrePullDaemonSets.render(NAMESPACE, group(grading), List.of(member("cpp"), member("java")),
-        List.of("gpu-1"), CONFIG);
+    DaemonSet daemonSet =
+        PrePullDaemonSets.render(
+            NAMESPACE,
+            group(grading),
+            List.of(member("cpp"), member("java")),
+            List.of("gpu-1"),
+            CONFIG);
 
-    assertThat(PodSecurityStandards.baseline(daemonSet.getSpec().getTemplate())).as(description).isEmpty();
-    assertThat(PodSecurityStandards.restricted(daemonSet.getSpec().getTemplate())).as(description).isEmpty();
+    assertThat(PodSecurityStandards.baseline(daemonSet.getSpec().getTemplate()))
+        .as(description)
+        .isEmpty();
+    assertThat(PodSecurityStandards.restricted(daemonSet.getSpec().getTemplate()))
+        .as(description)
+        .isEmpty();
     PodSpec pod = pod(daemonSet);
     assertThat(pod.getAutomountServiceAccountToken()).isFalse();
     assertThat(pod.getEnableServiceLinks()).isFalse();
     assertThat(pod.getTerminationGracePeriodSeconds()).isLessThanOrEqualTo(1L);
     assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(65534L);
-    assertThat(allContainers(daemonSet)).allSatisfy(c -> {
-      assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).as(c.getName()).isTrue();
-      assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).as(c.getName()).isFalse();
-      assertThat(c.getSecurityContext().getCapabilities().getDrop()).as(c.getName()).containsExactly("ALL");
-    });
+    assertThat(allContainers(daemonSet))
+        .allSatisfy(
+            c -> {
+              assertThat(c.getSecurityContext().getReadOnlyRootFilesystem())
+                  .as(c.getName())
+                  .isTrue();
+              assertThat(c.getSecurityContext().getAllowPrivilegeEscalation())
+                  .as(c.getName())
+                  .isFalse();
+              assertThat(c.getSecurityContext().getCapabilities().getDrop())
+                  .as(c.getName())
+                  .containsExactly("ALL");
+            });
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("groups")
   void everyContainerRequestsAlmostNothingAndNeverAGpu(String description, String grading) {
-    DaemonSet daemonSet = PrePullDaemonSets.render(NAMESPACE, group(grading), List.of(member("cpp")), List.of("gpu-1"),
-        CONFIG);
+    DaemonSet daemonSet =
+        PrePullDaemonSets.render(
+            NAMESPACE, group(grading), List.of(member("cpp")), List.of("gpu-1"), CONFIG);
 
-    assertThat(allContainers(daemonSet)).allSatisfy(c -> {
-      assertThat(c.getResources().getRequests()).as(c.getName()).containsOnlyKeys("cpu", "memory");
-      assertThat(c.getResources().getLimits()).as(c.getName()).containsOnlyKeys("cpu", "memory");
-      assertThat(Quantity.getAmountInBytes(c.getResources().getRequests().get("memory")).longValue())
-          .isLessThanOrEqualTo(16L << 20);
-      assertThat(Quantity.getAmountInBytes(c.getResources().getLimits().get("memory")).longValue())
-          .isLessThanOrEqualTo(64L << 20);
-    });
+    assertThat(allContainers(daemonSet))
+        .allSatisfy(
+            c -> {
+              assertThat(c.getResources().getRequests())
+                  .as(c.getName())
+                  .containsOnlyKeys("cpu", "memory");
+              assertThat(c.getResources().getLimits())
+                  .as(c.getName())
+                  .containsOnlyKeys("cpu", "memory");
+              assertThat(
+                      Quantity.getAmountInBytes(c.getResources().getRequests().get("memory"))
+                          .longValue())
+                  .isLessThanOrEqualTo(16L << 20);
+              assertThat(
+                      Quantity.getAmountInBytes(c.getResources().getLimits().get("memory"))
+                          .longValue())
+                  .isLessThanOrEqualTo(64L << 20);
+            });
   }
 
   @Test
   void nvidiaPodsSeeNoGpuInAnyContainer() {
     for (String grading : List.of("gpu: {count: 2}", "runtime: nvidia")) {
-      DaemonSet daemonSet = PrePullDaemonSets.render(NAMESPACE, group(grading), List.of(member("cuda")),
-          List.of("gpu-1"), CONFIG);
+      DaemonSet daemonSet =
+          PrePullDaemonSets.render(
+              NAMESPACE, group(grading), List.of(member("cuda")), List.of("gpu-1"), CONFIG);
 
       assertThat(pod(daemonSet).getRuntimeClassName()).isEqualTo("nvidia");
-      assertThat(allContainers(daemonSet)).as(grading).hasSize(3)
-          .allSatisfy(c -> assertThat(c.getEnv()).containsExactly(new EnvVar("NVIDIA_VISIBLE_DEVICES", "void", null)));
+      assertThat(allContainers(daemonSet))
+          .as(grading)
+          .hasSize(3)
+          .allSatisfy(
+              c ->
+                  assertThat(c.getEnv())
+                      .containsExactly(new EnvVar("NVIDIA_VISIBLE_DEVICES", "void", null)));
     }
-    assertThat(allContainers(render(RUNC, member("cpp")))).allSatisfy(c -> assertThat(c.getEnv()).isNullOrEmpty());
+    assertThat(allContainers(render(RUNC, member("cpp"))))
+        .allSatisfy(c -> assertThat(c.getEnv()).isNullOrEmpty());
   }
 
   @Test
   void podsCarryTheGroupsRuntimeClassSelectorAndTolerations() {
-    PlacementGroup group = PlacementGroupTest.group("""
+    PlacementGroup group =
+        PlacementGroupTest.group(
+            """
         runtime: crun
         nodeSelector: {disk: ssd}
         tolerations: [{key: dedicated, operator: Exists}]
-        """, PlacementGroupTest.runtimeClass("crun", Map.of("grading.inginious.org/crun", "true"),
-        PlacementGroupTest.toleration("runtime", "NoSchedule")));
+        """,
+            PlacementGroupTest.runtimeClass(
+                "crun",
+                Map.of("grading.inginious.org/crun", "true"),
+                PlacementGroupTest.toleration("runtime", "NoSchedule")));
 
     PodSpec pod = pod(render(group, member("cpp")));
 
     assertThat(pod.getRuntimeClassName()).isEqualTo("crun");
-    assertThat(pod.getNodeSelector()).containsExactlyInAnyOrderEntriesOf(
-        Map.of("disk", "ssd", "grading.inginious.org/crun", "true"));
+    assertThat(pod.getNodeSelector())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("disk", "ssd", "grading.inginious.org/crun", "true"));
     assertThat(pod.getTolerations()).isEqualTo(group.tolerations());
     assertThat(pod.getAffinity()).as("no GPUs, no affinity").isNull();
     assertThat(pod(render(RUNC, member("cpp"))).getNodeSelector()).isNullOrEmpty();
@@ -183,21 +251,32 @@ class PrePullDaemonSetsTest {
   void gpuGroupsRunOnTheEligibleNodesOnlyOneTermPerNode() {
     PlacementGroup gpu = group("gpu: {count: 2}");
 
-    DaemonSet daemonSet = PrePullDaemonSets.render(NAMESPACE, gpu, List.of(member("cuda")),
-        List.of("gpu-b", "gpu-a", "gpu-b"), CONFIG);
+    DaemonSet daemonSet =
+        PrePullDaemonSets.render(
+            NAMESPACE, gpu, List.of(member("cuda")), List.of("gpu-b", "gpu-a", "gpu-b"), CONFIG);
 
-    List<NodeSelectorTerm> terms = pod(daemonSet).getAffinity().getNodeAffinity()
-        .getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms();
+    List<NodeSelectorTerm> terms =
+        pod(daemonSet)
+            .getAffinity()
+            .getNodeAffinity()
+            .getRequiredDuringSchedulingIgnoredDuringExecution()
+            .getNodeSelectorTerms();
     // the API server takes a single value per metadata.name requirement
-    assertThat(terms).extracting(t -> t.getMatchFields().get(0).getValues())
+    assertThat(terms)
+        .extracting(t -> t.getMatchFields().get(0).getValues())
         .containsExactly(List.of("gpu-a"), List.of("gpu-b"));
-    assertThat(terms).allSatisfy(t -> {
-      assertThat(t.getMatchExpressions()).isNullOrEmpty();
-      assertThat(t.getMatchFields()).singleElement().satisfies(r -> {
-        assertThat(r.getKey()).isEqualTo("metadata.name");
-        assertThat(r.getOperator()).isEqualTo("In");
-      });
-    });
+    assertThat(terms)
+        .allSatisfy(
+            t -> {
+              assertThat(t.getMatchExpressions()).isNullOrEmpty();
+              assertThat(t.getMatchFields())
+                  .singleElement()
+                  .satisfies(
+                      r -> {
+                        assertThat(r.getKey()).isEqualTo("metadata.name");
+                        assertThat(r.getOperator()).isEqualTo("In");
+                      });
+            });
   }
 
   @Test
@@ -206,30 +285,51 @@ class PrePullDaemonSetsTest {
     noNodes.add(null);
     noNodes.add(List.of());
     for (List<String> none : noNodes) {
-      DaemonSet daemonSet = PrePullDaemonSets.render(NAMESPACE, group("gpu: {count: 8}"), List.of(member("cuda")), none,
-          CONFIG);
+      DaemonSet daemonSet =
+          PrePullDaemonSets.render(
+              NAMESPACE, group("gpu: {count: 8}"), List.of(member("cuda")), none, CONFIG);
 
-      List<NodeSelectorTerm> terms = pod(daemonSet).getAffinity().getNodeAffinity()
-          .getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms();
-      assertThat(terms).singleElement().satisfies(t -> assertThat(t.getMatchFields())
-          .extracting(NodeSelectorRequirement::getKey, NodeSelectorRequirement::getOperator, NodeSelectorRequirement::getValues)
-          .containsExactly(
-              tuple("metadata.name", "In", List.of("no-eligible-node")),
-              tuple("metadata.name", "NotIn", List.of("no-eligible-node"))));
+      List<NodeSelectorTerm> terms =
+          pod(daemonSet)
+              .getAffinity()
+              .getNodeAffinity()
+              .getRequiredDuringSchedulingIgnoredDuringExecution()
+              .getNodeSelectorTerms();
+      assertThat(terms)
+          .singleElement()
+          .satisfies(
+              t ->
+                  assertThat(t.getMatchFields())
+                      .extracting(
+                          NodeSelectorRequirement::getKey,
+                          NodeSelectorRequirement::getOperator,
+                          NodeSelectorRequirement::getValues)
+                      .containsExactly(
+                          tuple("metadata.name", "In", List.of("no-eligible-node")),
+                          tuple("metadata.name", "NotIn", List.of("no-eligible-node"))));
     }
-    assertThat(pod(PrePullDaemonSets.render(NAMESPACE, RUNC, List.of(member("cpp")), List.of("node-1"), CONFIG))
-        .getAffinity()).as("names are for GPU groups").isNull();
+    assertThat(
+            pod(PrePullDaemonSets.render(
+                    NAMESPACE, RUNC, List.of(member("cpp")), List.of("node-1"), CONFIG))
+                .getAffinity())
+        .as("names are for GPU groups")
+        .isNull();
   }
 
   @Test
   void selectorIsTheGroupHashAloneAndThePodsMatchIt() {
     DaemonSet one = render(RUNC, member("cpp"));
-    DaemonSet other = render(RUNC, member("java", "registry.example.edu/java@sha256:" + "b".repeat(64)), member("cpp"));
+    DaemonSet other =
+        render(
+            RUNC,
+            member("java", "registry.example.edu/java@sha256:" + "b".repeat(64)),
+            member("cpp"));
 
     assertThat(one.getSpec().getSelector().getMatchLabels())
         .containsExactly(Map.entry(PrePullDaemonSets.GROUP, RUNC.hash()));
     assertThat(one.getSpec().getSelector().getMatchExpressions()).isNullOrEmpty();
-    assertThat(other.getSpec().getSelector()).as("members never change the immutable selector")
+    assertThat(other.getSpec().getSelector())
+        .as("members never change the immutable selector")
         .isEqualTo(one.getSpec().getSelector());
     assertThat(one.getSpec().getTemplate().getMetadata().getLabels())
         .containsAllEntriesOf(one.getSpec().getSelector().getMatchLabels());
@@ -238,7 +338,8 @@ class PrePullDaemonSetsTest {
         .containsEntry("app.kubernetes.io/component", "prepull")
         .containsEntry(PrePullDaemonSets.GROUP, RUNC.hash());
     assertThat(PrePullDaemonSets.SELECTOR)
-        .isEqualTo("app.kubernetes.io/managed-by=grading-environment-operator,app.kubernetes.io/component=prepull");
+        .isEqualTo(
+            "app.kubernetes.io/managed-by=grading-environment-operator,app.kubernetes.io/component=prepull");
   }
 
   @Test
@@ -254,15 +355,18 @@ class PrePullDaemonSetsTest {
   void membersOwnTheDaemonSetWithoutControllingOrBlockingIt() {
     DaemonSet daemonSet = render(RUNC, member("java"), member("cpp"));
 
-    assertThat(daemonSet.getMetadata().getOwnerReferences()).extracting(OwnerReference::getName)
+    assertThat(daemonSet.getMetadata().getOwnerReferences())
+        .extracting(OwnerReference::getName)
         .containsExactly("cpp", "java");
-    assertThat(daemonSet.getMetadata().getOwnerReferences()).allSatisfy(ref -> {
-      assertThat(ref.getApiVersion()).isEqualTo("grading.inginious.org/v1alpha1");
-      assertThat(ref.getKind()).isEqualTo("GradingEnvironment");
-      assertThat(ref.getUid()).isEqualTo("uid-" + ref.getName());
-      assertThat(ref.getController()).isFalse();
-      assertThat(ref.getBlockOwnerDeletion()).isFalse();
-    });
+    assertThat(daemonSet.getMetadata().getOwnerReferences())
+        .allSatisfy(
+            ref -> {
+              assertThat(ref.getApiVersion()).isEqualTo("grading.inginious.org/v1alpha1");
+              assertThat(ref.getKind()).isEqualTo("GradingEnvironment");
+              assertThat(ref.getUid()).isEqualTo("uid-" + ref.getName());
+              assertThat(ref.getController()).isFalse();
+              assertThat(ref.getBlockOwnerDeletion()).isFalse();
+            });
   }
 
   @Test
@@ -274,8 +378,10 @@ class PrePullDaemonSetsTest {
   @Test
   void aDaemonSetNeedsMembersWithDistinctNames() {
     assertThatThrownBy(() -> render(RUNC)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> render(RUNC, member("cpp"), member("cpp", "other@sha256:" + "c".repeat(64))))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cpp");
+    assertThatThrownBy(
+            () -> render(RUNC, member("cpp"), member("cpp", "other@sha256:" + "c".repeat(64))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("cpp");
   }
 
   // ---------------------------------------------------------------- membership
@@ -289,7 +395,8 @@ class PrePullDaemonSetsTest {
 
   @Test
   void theFirstMemberCreatesTheDaemonSet() {
-    DaemonSet created = PrePullMembership.withMember(null, NAMESPACE, RUNC, member("cpp"), null, CONFIG);
+    DaemonSet created =
+        PrePullMembership.withMember(null, NAMESPACE, RUNC, member("cpp"), null, CONFIG);
 
     assertThat(created).isEqualTo(render(RUNC, member("cpp")));
   }
@@ -298,12 +405,16 @@ class PrePullDaemonSetsTest {
   void aMemberIsAddedNextToTheOthersAsTheDaemonSetHasThem() {
     DaemonSet existing = read(render(RUNC, member("java"), member("cpp")));
 
-    DaemonSet desired = PrePullMembership.withMember(existing, NAMESPACE, RUNC, member("bash"), null, CONFIG);
+    DaemonSet desired =
+        PrePullMembership.withMember(existing, NAMESPACE, RUNC, member("bash"), null, CONFIG);
 
-    assertThat(PrePullMembership.members(desired)).containsExactly(member("bash"), member("cpp"), member("java"));
-    assertThat(pod(desired).getInitContainers()).extracting(Container::getName)
+    assertThat(PrePullMembership.members(desired))
+        .containsExactly(member("bash"), member("cpp"), member("java"));
+    assertThat(pod(desired).getInitContainers())
+        .extracting(Container::getName)
         .containsExactly("install-true", "pull-bash", "pull-cpp", "pull-java");
-    assertThat(desired.getMetadata().getResourceVersion()).as("two members writing at once conflict")
+    assertThat(desired.getMetadata().getResourceVersion())
+        .as("two members writing at once conflict")
         .isEqualTo("42");
   }
 
@@ -312,9 +423,12 @@ class PrePullDaemonSetsTest {
     String newImage = "registry.example.edu/cpp@sha256:" + "d".repeat(64);
     DaemonSet existing = read(render(RUNC, member("java"), member("cpp")));
 
-    DaemonSet desired = PrePullMembership.withMember(existing, NAMESPACE, RUNC, member("cpp", newImage), null, CONFIG);
+    DaemonSet desired =
+        PrePullMembership.withMember(
+            existing, NAMESPACE, RUNC, member("cpp", newImage), null, CONFIG);
 
-    assertThat(PrePullMembership.members(desired)).containsExactly(member("cpp", newImage), member("java"));
+    assertThat(PrePullMembership.members(desired))
+        .containsExactly(member("cpp", newImage), member("java"));
     assertThat(PrePullMembership.withMember(existing, NAMESPACE, RUNC, member("cpp"), null, CONFIG))
         .as("nothing changed: nothing to write")
         .isEqualTo(existing);
@@ -323,10 +437,16 @@ class PrePullDaemonSetsTest {
   @Test
   void aRecreatedEnvironmentReplacesItsOldSelf() {
     DaemonSet existing = read(render(RUNC, member("cpp")));
-    PrePullMember recreated = new PrePullMember("cpp", "uid-new", "grading.inginious.org/v1alpha1", "GradingEnvironment",
-        member("cpp").image());
+    PrePullMember recreated =
+        new PrePullMember(
+            "cpp",
+            "uid-new",
+            "grading.inginious.org/v1alpha1",
+            "GradingEnvironment",
+            member("cpp").image());
 
-    DaemonSet desired = PrePullMembership.withMember(existing, NAMESPACE, RUNC, recreated, null, CONFIG);
+    DaemonSet desired =
+        PrePullMembership.withMember(existing, NAMESPACE, RUNC, recreated, null, CONFIG);
 
     assertThat(PrePullMembership.members(desired)).containsExactly(recreated);
   }
@@ -335,8 +455,10 @@ class PrePullDaemonSetsTest {
   void aDaemonSetOfAnotherGroupIsRefused() {
     DaemonSet crun = render(group("runtime: crun"), member("c"));
 
-    assertThatThrownBy(() -> PrePullMembership.withMember(crun, NAMESPACE, RUNC, member("cpp"), null, CONFIG))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(RUNC.hash());
+    assertThatThrownBy(
+            () -> PrePullMembership.withMember(crun, NAMESPACE, RUNC, member("cpp"), null, CONFIG))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(RUNC.hash());
   }
 
   @Test
@@ -345,14 +467,22 @@ class PrePullDaemonSetsTest {
 
     Optional<DaemonSet> desired = PrePullMembership.withoutMember(existing, "cpp");
 
-    assertThat(desired).hasValueSatisfying(d -> {
-      assertThat(PrePullMembership.members(d)).containsExactly(member("java"));
-      assertThat(pod(d).getInitContainers()).extracting(Container::getName).containsExactly("install-true", "pull-java");
-      assertThat(d.getMetadata().getOwnerReferences()).extracting(OwnerReference::getName).containsExactly("java");
-      assertThat(d.getMetadata().getResourceVersion()).isEqualTo("42");
-      assertThat(d.getSpec().getSelector()).isEqualTo(existing.getSpec().getSelector());
-    });
-    assertThat(existing.getMetadata().getOwnerReferences()).as("the existing object is not touched").hasSize(2);
+    assertThat(desired)
+        .hasValueSatisfying(
+            d -> {
+              assertThat(PrePullMembership.members(d)).containsExactly(member("java"));
+              assertThat(pod(d).getInitContainers())
+                  .extracting(Container::getName)
+                  .containsExactly("install-true", "pull-java");
+              assertThat(d.getMetadata().getOwnerReferences())
+                  .extracting(OwnerReference::getName)
+                  .containsExactly("java");
+              assertThat(d.getMetadata().getResourceVersion()).isEqualTo("42");
+              assertThat(d.getSpec().getSelector()).isEqualTo(existing.getSpec().getSelector());
+            });
+    assertThat(existing.getMetadata().getOwnerReferences())
+        .as("the existing object is not touched")
+        .hasSize(2);
     assertThat(PrePullMembership.withoutMember(existing, "absent")).contains(existing);
   }
 
@@ -367,8 +497,11 @@ class PrePullDaemonSetsTest {
     DaemonSet existing = read(render(RUNC, member("java"), member("cpp"), member("oz")));
     Set<String> alive = Set.of("uid-java", "uid-oz", "uid-unrelated");
 
-    assertThat(PrePullMembership.sweep(existing, alive::contains)).hasValueSatisfying(d ->
-        assertThat(PrePullMembership.members(d)).containsExactly(member("java"), member("oz")));
+    assertThat(PrePullMembership.sweep(existing, alive::contains))
+        .hasValueSatisfying(
+            d ->
+                assertThat(PrePullMembership.members(d))
+                    .containsExactly(member("java"), member("oz")));
     assertThat(PrePullMembership.sweep(existing, uid -> true)).contains(existing);
     assertThat(PrePullMembership.sweep(existing, uid -> false)).isEmpty();
   }
@@ -377,11 +510,15 @@ class PrePullDaemonSetsTest {
   void ownerReferencesTheGarbageCollectorLeftWithoutTheirContainerAreNoMembers() {
     DaemonSet existing = read(render(RUNC, member("java"), member("cpp")));
     // the garbage collector removed the reference of a deleted environment; its container stays
-    existing.getMetadata().setOwnerReferences(existing.getMetadata().getOwnerReferences().subList(1, 2));
+    existing
+        .getMetadata()
+        .setOwnerReferences(existing.getMetadata().getOwnerReferences().subList(1, 2));
 
     assertThat(PrePullMembership.members(existing)).containsExactly(member("java"));
-    DaemonSet desired = PrePullMembership.withMember(existing, NAMESPACE, RUNC, member("java"), null, CONFIG);
-    assertThat(pod(desired).getInitContainers()).extracting(Container::getName)
+    DaemonSet desired =
+        PrePullMembership.withMember(existing, NAMESPACE, RUNC, member("java"), null, CONFIG);
+    assertThat(pod(desired).getInitContainers())
+        .extracting(Container::getName)
         .containsExactly("install-true", "pull-java");
   }
 
@@ -391,17 +528,31 @@ class PrePullDaemonSetsTest {
   void containerNamesAreDnsLabelsForEveryEnvironmentName() {
     String longest = "e".repeat(GradingEnvironment.MAX_NAME);
     String dotted = "course.2026.cpp";
-    List<String> names = List.of("cpp", longest, longest.substring(1) + "f", dotted, "course-2026-cpp",
-        "a".repeat(58), "a".repeat(59), "x-" + "-".repeat(60) + "y");
+    List<String> names =
+        List.of(
+            "cpp",
+            longest,
+            longest.substring(1) + "f",
+            dotted,
+            "course-2026-cpp",
+            "a".repeat(58),
+            "a".repeat(59),
+            "x-" + "-".repeat(60) + "y");
 
     assertThat(PrePullDaemonSets.containerName("cpp")).isEqualTo("pull-cpp");
-    assertThat(PrePullDaemonSets.containerName("a".repeat(58))).as("fits").isEqualTo("pull-" + "a".repeat(58));
-    assertThat(names).allSatisfy(name -> {
-      String container = PrePullDaemonSets.containerName(name);
-      assertThat(container).as(name).hasSizeLessThanOrEqualTo(63).startsWith("pull-");
-      assertThat(Formats.matches(Formats.DNS_LABEL, container)).as(container).isTrue();
-    });
-    assertThat(names.stream().map(PrePullDaemonSets::containerName).distinct()).as("never shared").hasSize(names.size());
+    assertThat(PrePullDaemonSets.containerName("a".repeat(58)))
+        .as("fits")
+        .isEqualTo("pull-" + "a".repeat(58));
+    assertThat(names)
+        .allSatisfy(
+            name -> {
+              String container = PrePullDaemonSets.containerName(name);
+              assertThat(container).as(name).hasSizeLessThanOrEqualTo(63).startsWith("pull-");
+              assertThat(Formats.matches(Formats.DNS_LABEL, container)).as(container).isTrue();
+            });
+    assertThat(names.stream().map(PrePullDaemonSets::containerName).distinct())
+        .as("never shared")
+        .hasSize(names.size());
   }
 
   @Test
@@ -409,9 +560,15 @@ class PrePullDaemonSetsTest {
     String longName = "course-" + "x".repeat(200) + ".cpp";
     DaemonSet existing = read(render(RUNC, member(longName), member("java")));
 
-    assertThat(PrePullMembership.members(existing)).extracting(PrePullMember::name).containsExactly(longName, "java");
-    assertThat(PrePullMembership.withoutMember(existing, longName)).hasValueSatisfying(d ->
-        assertThat(pod(d).getInitContainers()).extracting(Container::getName).containsExactly("install-true", "pull-java"));
+    assertThat(PrePullMembership.members(existing))
+        .extracting(PrePullMember::name)
+        .containsExactly(longName, "java");
+    assertThat(PrePullMembership.withoutMember(existing, longName))
+        .hasValueSatisfying(
+            d ->
+                assertThat(pod(d).getInitContainers())
+                    .extracting(Container::getName)
+                    .containsExactly("install-true", "pull-java"));
   }
 
   /** What the API server returns: the object with a resourceVersion. */

@@ -16,23 +16,32 @@ class PrePullProgressTest {
   private static final String OLD_IMAGE = "registry.example.edu/cpp@sha256:" + "0".repeat(64);
 
   /** The DaemonSet of generation 2 holding CPP's image, with the status the controller wrote. */
-  static DaemonSet daemonSet(Long observedGeneration, int desired, int scheduled, int updated, int ready) {
-    DaemonSet daemonSet = PrePullDaemonSets.render("grading", PlacementGroupTest.group(""), List.of(CPP, member("java")),
-        null, PrePullConfig.defaults());
+  static DaemonSet daemonSet(
+      Long observedGeneration, int desired, int scheduled, int updated, int ready) {
+    DaemonSet daemonSet =
+        PrePullDaemonSets.render(
+            "grading",
+            PlacementGroupTest.group(""),
+            List.of(CPP, member("java")),
+            null,
+            PrePullConfig.defaults());
     daemonSet.getMetadata().setGeneration(2L);
-    daemonSet.setStatus(new DaemonSetStatusBuilder()
-        .withObservedGeneration(observedGeneration)
-        .withDesiredNumberScheduled(desired)
-        .withCurrentNumberScheduled(scheduled)
-        .withUpdatedNumberScheduled(updated)
-        .withNumberReady(ready)
-        .withNumberMisscheduled(0)
-        .build());
+    daemonSet.setStatus(
+        new DaemonSetStatusBuilder()
+            .withObservedGeneration(observedGeneration)
+            .withDesiredNumberScheduled(desired)
+            .withCurrentNumberScheduled(scheduled)
+            .withUpdatedNumberScheduled(updated)
+            .withNumberReady(ready)
+            .withNumberMisscheduled(0)
+            .build());
     return daemonSet;
   }
 
   @ParameterizedTest(name = "desired {0}, scheduled {1}, updated {2}, ready {3} -> pulled {4}")
-  @CsvSource(textBlock = """
+  @CsvSource(
+      textBlock =
+          """
       # desired, scheduled, updated, ready, pulled, complete
       3, 3, 3, 3, 3, true
       # old pods everywhere: the new template is not out yet
@@ -46,20 +55,24 @@ class PrePullProgressTest {
       # no node can run the group: nothing left to pull
       0, 0, 0, 0, 0, true
       """)
-  void pulledIsTheLeastTheCountsAllow(int desired, int scheduled, int updated, int ready, int pulled, boolean complete) {
+  void pulledIsTheLeastTheCountsAllow(
+      int desired, int scheduled, int updated, int ready, int pulled, boolean complete) {
     assertThat(PrePullProgress.of(daemonSet(2L, desired, scheduled, updated, ready), CPP.image()))
         .isEqualTo(new PrePullProgress(desired, pulled, complete));
   }
 
   @Test
   void nothingIsPulledBeforeTheControllerHasSeenTheTemplate() {
-    assertThat(PrePullProgress.of(daemonSet(1L, 3, 3, 3, 3), CPP.image())).isEqualTo(new PrePullProgress(3, 0, false));
-    assertThat(PrePullProgress.of(daemonSet(null, 3, 3, 3, 3), CPP.image())).isEqualTo(new PrePullProgress(3, 0, false));
+    assertThat(PrePullProgress.of(daemonSet(1L, 3, 3, 3, 3), CPP.image()))
+        .isEqualTo(new PrePullProgress(3, 0, false));
+    assertThat(PrePullProgress.of(daemonSet(null, 3, 3, 3, 3), CPP.image()))
+        .isEqualTo(new PrePullProgress(3, 0, false));
   }
 
   @Test
   void nothingIsPulledOfAnImageTheDaemonSetDoesNotHoldYet() {
-    assertThat(PrePullProgress.of(daemonSet(2L, 3, 3, 3, 3), OLD_IMAGE)).isEqualTo(new PrePullProgress(3, 0, false));
+    assertThat(PrePullProgress.of(daemonSet(2L, 3, 3, 3, 3), OLD_IMAGE))
+        .isEqualTo(new PrePullProgress(3, 0, false));
   }
 
   @Test
