@@ -251,7 +251,10 @@ final class EnvironmentEventSources {
                         r ->
                             changes.stream()
                                 .anyMatch(
-                                    c -> NodeEligibility.verdictChanged(r, c.before(), c.after())))
+                                    c ->
+                                        c.anyStep(
+                                            (before, after) ->
+                                                NodeEligibility.verdictChanged(r, before, after))))
                     .ifPresent(r -> affected.add(ResourceID.fromResource(env))));
     affected.forEach(nodeEvents::propagateEvent);
   }

@@ -2,6 +2,7 @@ package org.inginious.grading.reconciler;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 import org.inginious.grading.placement.nodes.NodeFacts;
 import org.slf4j.Logger;
@@ -26,10 +28,21 @@ final class NodeChanges {
   private static final Logger LOG = LoggerFactory.getLogger(NodeChanges.class);
 
   /**
-   * One node's change over the batch: null before for a node that joined, null after for one that
-   * left.
+   * What one node meant over the batch, in order: the state before it (null: it had not joined) and
+   * the state after each event (null: it left). Every state counts, not only the first and the
+   * last: a reconcile woken by something else may have seen one in between.
    */
-  record Change(NodeFacts before, NodeFacts after) {}
+  record Change(List<NodeFacts> states) {
+    /** Whether some step of the batch changes what {@code changed} tells apart. */
+    boolean anyStep(BiPredicate<NodeFacts, NodeFacts> changed) {
+      for (int i = 1; i < states.size(); i++) {
+        if (changed.test(states.get(i - 1), states.get(i))) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
 
   private final Map<String, NodeFacts> known = new ConcurrentHashMap<>();
   private final Map<String, Change> pending = new HashMap<>();
@@ -60,14 +73,12 @@ final class NodeChanges {
       return;
     }
     synchronized (this) {
-      Change earlier = pending.get(name);
-      NodeFacts first = earlier == null ? before : earlier.before();
-      if (Objects.equals(first, now)) {
-        pending.remove(name); // back to where the batch began
-      } else {
-        pending.put(name, new Change(first, now));
-      }
-      if (!scheduled && !pending.isEmpty()) {
+      pending
+          .computeIfAbsent(
+              name, n -> new Change(new ArrayList<>(Collections.singletonList(before))))
+          .states()
+          .add(now);
+      if (!scheduled) {
         scheduled = true;
         timer.schedule(this::flush, BATCH.toMillis(), TimeUnit.MILLISECONDS);
       }
