@@ -23,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds a {@code layers} image in process with jib-core: the base image (or scratch), one layer
@@ -43,6 +45,7 @@ import java.util.function.Consumer;
  * thread for at most about the request's timeout.
  */
 public final class JibImageBuilder {
+  private static final Logger LOG = LoggerFactory.getLogger(JibImageBuilder.class);
 
   public static final String TOOL_NAME = "grading-environment-operator";
 
@@ -166,8 +169,23 @@ public final class JibImageBuilder {
     } catch (IllegalArgumentException e) {
       throw JibErrors.invalid(request, e);
     } finally {
-      pool.shutdownNow();
+      stop(pool);
       JibContainers.deleteQuietly(staging);
+    }
+  }
+
+  /**
+   * A build's threads end with it: a failed build's jib threads could otherwise still be writing
+   * its layer cache after build() returned.
+   */
+  private static void stop(ExecutorService pool) {
+    pool.shutdownNow();
+    try {
+      if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
+        LOG.warn("jib threads still running 10 s after their build ended");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
