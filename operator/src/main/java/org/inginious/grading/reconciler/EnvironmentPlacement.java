@@ -118,16 +118,7 @@ final class EnvironmentPlacement {
     List<NodeFacts> nodes = sources.nodeFacts();
     status.schedulable(NodeEligibility.evaluate(requirements, nodes));
     prePull(
-        environment,
-        image,
-        status,
-        context,
-        PlacementGroup.of(grading, runtime, runtimeClass),
-        nodes.stream()
-            .filter(node -> NodeEligibility.eligibleOn(requirements, node))
-            .map(NodeFacts::name)
-            .sorted()
-            .toList());
+        environment, image, status, context, grading, runtime, runtimeClass, requirements, nodes);
   }
 
   /**
@@ -139,15 +130,27 @@ final class EnvironmentPlacement {
       String image,
       StatusWriter status,
       Context<GradingEnvironment> context,
-      PlacementGroup group,
-      List<String> eligibleNodes) {
-    GradingSpec grading =
-        environment.getSpec().grading == null ? new GradingSpec() : environment.getSpec().grading;
+      GradingSpec grading,
+      ResolvedRuntime runtime,
+      RuntimeClass runtimeClass,
+      PlacementRequirements requirements,
+      List<NodeFacts> nodes) {
     if (!grading.prePullOr(config.prePull().isEnabled())) {
       prePulls.leave(context, environment);
       status.noPrePull();
       return;
     }
+    PlacementGroup group = PlacementGroup.of(grading, runtime, runtimeClass);
+    // only GPU groups name their nodes (no selector says "allocatable >= N"): no pass over every
+    // node per reconcile for the others
+    List<String> eligibleNodes =
+        group.hasGpus()
+            ? nodes.stream()
+                .filter(node -> NodeEligibility.eligibleOn(requirements, node))
+                .map(NodeFacts::name)
+                .sorted()
+                .toList()
+            : List.of();
     status.pulled(prePulls.keep(context, environment, group, image, eligibleNodes));
   }
 
