@@ -13,10 +13,16 @@ public class PrePullStatus {
       "Of those, nodes known to hold the current image (an up-to-date pre-pull pod is Ready).")
   public Integer pulled;
 
+  @JsonPropertyDescription(
+      "The pre-pull DaemonSet of the environment's placement, in its namespace; environments"
+          + " sharing an image share its init container there.")
+  public String daemonSet;
+
   public PrePullStatus() {}
 
-  public PrePullStatus(int desired, int pulled) {
+  public PrePullStatus(int desired, int pulled, String daemonSet) {
     this.desired = desired;
     this.pulled = pulled;
+    this.daemonSet = daemonSet;
   }
 }

@@ -55,6 +55,9 @@ final class EnvironmentEventSources {
    */
   private static final String UNSCHEDULABLE_INDEX = "unschedulable";
 
+  /** namespace/DaemonSet of status.prePull: the environments whose image a DaemonSet pulls. */
+  private static final String PRE_PULL_INDEX = "prePullDaemonSet";
+
   final InformerEventSource<ConfigMap, GradingEnvironment> configMaps;
   final InformerEventSource<PodTemplate, GradingEnvironment> podTemplates;
   final InformerEventSource<NetworkPolicy, GradingEnvironment> networkPolicies;
@@ -92,6 +95,15 @@ final class EnvironmentEventSources {
                         .map(c -> "False".equals(c.getStatus()))
                         .orElse(false)
                 ? List.of("")
+                : List.of());
+    environments.addIndexer(
+        PRE_PULL_INDEX,
+        env ->
+            env.getStatus() != null
+                    && env.getStatus().prePull != null
+                    && env.getStatus().prePull.daemonSet != null
+                ? List.of(
+                    env.getMetadata().getNamespace() + "/" + env.getStatus().prePull.daemonSet)
                 : List.of());
     environments.addIndexer(RUNTIME_CLASS_INDEX, env -> List.of(runtimeClassName.apply(env)));
     environments.addIndexer(CONFIG_MAP_INDEX, EnvironmentEventSources::referencedConfigMaps);
@@ -182,7 +194,9 @@ final class EnvironmentEventSources {
             InformerEventSourceConfiguration.from(DaemonSet.class, GradingEnvironment.class)
                 .withName("prepull-daemonsets")
                 .withLabelSelector(PrePullDaemonSets.SELECTOR)
-                .withSecondaryToPrimaryMapper(EnvironmentEventSources::owners)
+                .withSecondaryToPrimaryMapper(this::prePullUsersToWake)
+                // the DaemonSet is read by name, never as "the DaemonSets of an environment"
+                .withPrimaryToSecondaryMapper(environment -> Set.of())
                 .build(),
             context);
     all =
@@ -218,6 +232,44 @@ final class EnvironmentEventSources {
     related.addAll(byIndex(NAME_CONFLICT_INDEX, changed.getMetadata().getNamespace()));
     related.remove(ResourceID.fromResource(changed));
     related.forEach(relatedEnvironments::propagateEvent);
+  }
+
+  /**
+   * After a status write: when the environment's pre-pull DaemonSet changed while the status was on
+   * its way, the DaemonSet's event saw the old status and woke nobody; this wakes the environment.
+   */
+  void recheckPrePull(GradingEnvironment written) {
+    if (written.getStatus() != null
+        && written.getStatus().prePull != null
+        && written.getStatus().prePull.daemonSet != null) {
+      DaemonSet current =
+          prePullDaemonSets
+              .get(
+                  new ResourceID(
+                      written.getStatus().prePull.daemonSet, written.getMetadata().getNamespace()))
+              .orElse(null);
+      if (!PrePulls.recordedAsIs(written, current)) {
+        relatedEnvironments.propagateEvent(ResourceID.fromResource(written));
+      }
+    }
+  }
+
+  /** The environments whose status names this pre-pull DaemonSet. */
+  List<GradingEnvironment> prePullUsers(String namespace, String daemonSet) {
+    return environments.byIndex(PRE_PULL_INDEX, namespace + "/" + daemonSet);
+  }
+
+  /**
+   * A pre-pull DaemonSet changed: wakes the environments whose status it no longer matches (their
+   * image was pulled on more nodes, dropped, or the DaemonSet is gone), not every environment of
+   * its group.
+   */
+  private Set<ResourceID> prePullUsersToWake(DaemonSet event) {
+    DaemonSet current = prePullDaemonSets.get(ResourceID.fromResource(event)).orElse(null);
+    return prePullUsers(event.getMetadata().getNamespace(), event.getMetadata().getName()).stream()
+        .filter(env -> !PrePulls.recordedAsIs(env, current))
+        .map(ResourceID::fromResource)
+        .collect(Collectors.toSet());
   }
 
   /** Every node as far as eligibility goes. */

@@ -33,7 +33,7 @@ final class EnvironmentPlacement {
   EnvironmentPlacement(OperatorConfig config, EnvironmentEventSources sources) {
     this.config = config;
     this.sources = sources;
-    this.prePulls = new PrePulls(sources.prePullDaemonSets, config.prePull());
+    this.prePulls = new PrePulls(sources, config.prePull());
   }
 
   /** What a node must offer to run the environment's pods, once its RuntimeClass is known. */
@@ -116,9 +116,19 @@ final class EnvironmentPlacement {
     status.ready();
     PlacementRequirements requirements = PlacementRequirements.of(grading, runtimeClass);
     List<NodeFacts> nodes = sources.nodeFacts();
-    status.schedulable(NodeEligibility.evaluate(requirements, nodes));
+    NodeEligibility.Eligibility eligibility = NodeEligibility.evaluate(requirements, nodes);
+    status.schedulable(eligibility);
     prePull(
-        environment, image, status, context, grading, runtime, runtimeClass, requirements, nodes);
+        environment,
+        image,
+        status,
+        context,
+        grading,
+        runtime,
+        runtimeClass,
+        requirements,
+        nodes,
+        eligibility.eligible());
   }
 
   /**
@@ -134,7 +144,8 @@ final class EnvironmentPlacement {
       ResolvedRuntime runtime,
       RuntimeClass runtimeClass,
       PlacementRequirements requirements,
-      List<NodeFacts> nodes) {
+      List<NodeFacts> nodes,
+      int eligibleNodes) {
     if (!grading.prePullOr(config.prePull().isEnabled())) {
       prePulls.leave(context, environment);
       status.noPrePull();
@@ -143,7 +154,7 @@ final class EnvironmentPlacement {
     PlacementGroup group = PlacementGroup.of(grading, runtime, runtimeClass);
     // only GPU groups name their nodes (no selector says "allocatable >= N"): no pass over every
     // node per reconcile for the others
-    List<String> eligibleNodes =
+    List<String> eligibleNodeNames =
         group.hasGpus()
             ? nodes.stream()
                 .filter(node -> NodeEligibility.eligibleOn(requirements, node))
@@ -151,7 +162,9 @@ final class EnvironmentPlacement {
                 .sorted()
                 .toList()
             : List.of();
-    status.pulled(prePulls.keep(context, environment, group, image, eligibleNodes));
+    status.pulled(
+        prePulls.keep(context, environment, group, image, eligibleNodeNames, eligibleNodes),
+        group.daemonSetName());
   }
 
   /**

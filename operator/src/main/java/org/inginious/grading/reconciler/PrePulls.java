@@ -5,11 +5,18 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.config.PrePullConfig;
 import org.inginious.grading.placement.prepull.PlacementGroup;
+import org.inginious.grading.placement.prepull.PrePullDaemonSets;
 import org.inginious.grading.placement.prepull.PrePullMember;
 import org.inginious.grading.placement.prepull.PrePullMembership;
 import org.inginious.grading.placement.prepull.PrePullProgress;
@@ -17,62 +24,72 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An environment's place in the pre-pull DaemonSets of its namespace: each environment writes only
- * its own entry (init container and owner reference) of its placement group's DaemonSet, read from
- * the cache with its resourceVersion, so two environments writing one DaemonSet at once get a 409
- * and look again instead of undoing each other.
+ * An environment's place in the pre-pull DaemonSets of its namespace. An environment whose image
+ * some holder already keeps pulled writes nothing ({@link PrePullMembership}): a group's DaemonSet
+ * is written when an image comes or goes, whatever the number of environments sharing it. Writes of
+ * one DaemonSet are made one at a time in this process, each from the cache the previous one
+ * updated (the burst of a start would otherwise lose most of them to 409s); the resourceVersion
+ * still guards against any other writer.
  */
 final class PrePulls {
   private static final Logger LOG = LoggerFactory.getLogger(PrePulls.class);
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
   private final InformerEventSource<DaemonSet, GradingEnvironment> daemonSets;
+  private final EnvironmentEventSources sources;
   private final PrePullConfig config;
+  private final Map<String, Object> writeLocks = new ConcurrentHashMap<>();
 
-  PrePulls(InformerEventSource<DaemonSet, GradingEnvironment> daemonSets, PrePullConfig config) {
-    this.daemonSets = daemonSets;
+  PrePulls(EnvironmentEventSources sources, PrePullConfig config) {
+    this.daemonSets = sources.prePullDaemonSets;
+    this.sources = sources;
     this.config = config;
   }
 
   /**
-   * The environment's image in its group's DaemonSet, and out of every other; how far the pull got.
+   * The environment's image held in its group's DaemonSet, the environment out of every other; how
+   * far the pull got.
+   *
+   * @param eligibleNodes how many nodes can run the environment's pods (none: nothing to pull)
    */
   PrePullProgress keep(
       Context<GradingEnvironment> context,
       GradingEnvironment environment,
       PlacementGroup group,
       String image,
-      List<String> eligibleNodeNames) {
+      List<String> eligibleNodeNames,
+      int eligibleNodes) {
     String namespace = environment.getMetadata().getNamespace();
+    String name = environment.getMetadata().getName();
     leaveOtherGroups(context, environment, group.daemonSetName());
-    DaemonSet existing =
-        daemonSets.get(new ResourceID(group.daemonSetName(), namespace)).orElse(null);
-    if (existing != null && !group.hash().equals(PrePullMembership.groupHash(existing))) {
-      existing =
-          null; // not ours (same name, other labels): the create below fails with a clear 409
-    }
-    DaemonSet desired =
-        PrePullMembership.withMember(
-            withoutGoneMembers(context, existing),
+    PrePullMember self = PrePullMember.of(environment, image);
+    DaemonSet current =
+        converge(
+            context,
             namespace,
-            group,
-            PrePullMember.of(environment, image),
-            eligibleNodeNames,
-            config);
-    if (existing != null) {
-      desired.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
-    }
-    if (existing == null) {
-      LOG.info("Creating pre-pull DaemonSet {}/{}", namespace, desired.getMetadata().getName());
-      existing = context.resourceOperations().create(desired, daemonSets);
-    } else if (!DesiredStateMatcher.satisfies(withoutStatus(existing), desired)) {
-      LOG.info(
-          "Updating pre-pull DaemonSet {}/{} for {}",
-          namespace,
-          desired.getMetadata().getName(),
-          environment.getMetadata().getName());
-      existing = context.resourceOperations().update(desired, daemonSets);
-    }
-    return PrePullProgress.of(existing, image);
+            group.daemonSetName(),
+            () -> {
+              DaemonSet existing = cached(namespace, group.daemonSetName());
+              if (existing != null && !group.hash().equals(PrePullMembership.groupHash(existing))) {
+                // not ours (same name, other labels): the create below fails with a clear 409
+                existing = null;
+              }
+              List<PrePullMember> holders =
+                  PrePullMembership.holdersAfter(
+                      existing,
+                      name,
+                      self,
+                      alive(context, namespace),
+                      anotherUser(namespace, group.daemonSetName(), name));
+              DaemonSet desired =
+                  PrePullDaemonSets.render(namespace, group, holders, eligibleNodeNames, config);
+              if (existing != null) {
+                desired
+                    .getMetadata()
+                    .setResourceVersion(existing.getMetadata().getResourceVersion());
+              }
+              return new Change(existing, Optional.of(desired), name);
+            });
+    return PrePullProgress.forEnvironment(current, image, eligibleNodes);
   }
 
   /**
@@ -83,53 +100,139 @@ final class PrePulls {
     leaveOtherGroups(context, environment, null);
   }
 
+  /**
+   * Whether the environment's status says what the DaemonSet now says of its image: when not, a
+   * change of the DaemonSet (pods pulled, its image dropped, the DaemonSet deleted) wakes it.
+   */
+  static boolean recordedAsIs(GradingEnvironment environment, DaemonSet daemonSet) {
+    var status = environment.getStatus();
+    if (daemonSet == null
+        || status == null
+        || status.prePull == null
+        || status.image == null
+        || !PrePullMembership.holdsImage(daemonSet, status.image)) {
+      return false;
+    }
+    int eligible =
+        status.nodes == null || status.nodes.eligible == null ? 1 : status.nodes.eligible;
+    PrePullProgress expected = PrePullProgress.forEnvironment(daemonSet, status.image, eligible);
+    boolean complete =
+        Conditions.find(status.conditions, Conditions.PULLED)
+            .map(c -> "True".equals(c.getStatus()))
+            .orElse(false);
+    return expected.equals(
+        new PrePullProgress(
+            status.prePull.desired == null ? 0 : status.prePull.desired,
+            status.prePull.pulled == null ? 0 : status.prePull.pulled,
+            complete));
+  }
+
   private void leaveOtherGroups(
       Context<GradingEnvironment> context, GradingEnvironment environment, String keep) {
+    String namespace = environment.getMetadata().getNamespace();
     String name = environment.getMetadata().getName();
     daemonSets
         .list(
-            environment.getMetadata().getNamespace(),
+            namespace,
             ds ->
                 !ds.getMetadata().getName().equals(keep)
                     && PrePullMembership.members(ds).stream().anyMatch(m -> m.name().equals(name)))
+        .map(ds -> ds.getMetadata().getName())
         .toList()
-        .forEach(ds -> write(context, ds, PrePullMembership.withoutMember(ds, name)));
+        .forEach(
+            daemonSetName ->
+                converge(
+                    context,
+                    namespace,
+                    daemonSetName,
+                    () -> {
+                      DaemonSet existing = cached(namespace, daemonSetName);
+                      if (existing == null) {
+                        return new Change(null, Optional.empty(), name);
+                      }
+                      List<PrePullMember> holders =
+                          PrePullMembership.holdersAfter(
+                              existing,
+                              name,
+                              null,
+                              alive(context, namespace),
+                              anotherUser(namespace, daemonSetName, name));
+                      return new Change(
+                          existing, PrePullMembership.withHolders(existing, holders), name);
+                    }));
   }
 
   /**
-   * Members whose environment this operator no longer sees (deleted while it was down) are dropped.
+   * The DaemonSet as {@code plan} wants it. Reading the cache needs no lock; a write is planned
+   * again under the DaemonSet's lock, from the cache the previous writer left.
+   *
+   * @return the DaemonSet as it now is, null when there is none
    */
-  private DaemonSet withoutGoneMembers(Context<GradingEnvironment> context, DaemonSet existing) {
-    if (existing == null) {
-      return null;
+  private DaemonSet converge(
+      Context<GradingEnvironment> context,
+      String namespace,
+      String daemonSetName,
+      Supplier<Change> plan) {
+    Change change = plan.get();
+    if (change.unchanged()) {
+      return change.existing();
     }
-    String namespace = existing.getMetadata().getNamespace();
-    Optional<DaemonSet> swept =
-        PrePullMembership.sweep(
-            existing,
-            uid ->
-                PrePullMembership.members(existing).stream()
-                    .filter(m -> m.uid().equals(uid))
-                    .anyMatch(
-                        m ->
-                            context
-                                .getPrimaryCache()
-                                .get(new ResourceID(m.name(), namespace))
-                                .map(env -> uid.equals(env.getMetadata().getUid()))
-                                .orElse(false)));
-    return swept.orElse(null);
+    synchronized (writeLocks.computeIfAbsent(namespace + "/" + daemonSetName, k -> new Object())) {
+      change = plan.get();
+      if (change.unchanged()) {
+        return change.existing();
+      }
+      String what = namespace + "/" + daemonSetName;
+      if (change.desired().isEmpty()) {
+        LOG.info("Deleting pre-pull DaemonSet {}: no image left in it", what);
+        context.getClient().resource(change.existing()).delete();
+        return null;
+      }
+      if (change.existing() == null) {
+        LOG.info("Creating pre-pull DaemonSet {} for {}", what, change.writer());
+        return context.resourceOperations().create(change.desired().get(), daemonSets);
+      }
+      LOG.info("Updating pre-pull DaemonSet {} for {}", what, change.writer());
+      return context.resourceOperations().update(change.desired().get(), daemonSets);
+    }
   }
 
-  private void write(
-      Context<GradingEnvironment> context, DaemonSet existing, Optional<DaemonSet> remaining) {
-    String what = existing.getMetadata().getNamespace() + "/" + existing.getMetadata().getName();
-    if (remaining.isEmpty()) {
-      LOG.info("Deleting pre-pull DaemonSet {}: no environment left in it", what);
-      context.getClient().resource(existing).delete();
-    } else {
-      LOG.info("Updating pre-pull DaemonSet {}: an environment left it", what);
-      context.resourceOperations().update(remaining.get(), daemonSets);
+  /** A planned write: nothing to do, create, update, or (desired empty) delete. */
+  private record Change(DaemonSet existing, Optional<DaemonSet> desired, String writer) {
+    boolean unchanged() {
+      if (existing == null || desired.isEmpty()) {
+        return existing == null && desired.isEmpty();
+      }
+      return DesiredStateMatcher.satisfies(withoutStatus(existing), desired.get());
     }
+  }
+
+  private DaemonSet cached(String namespace, String daemonSetName) {
+    return daemonSets.get(new ResourceID(daemonSetName, namespace)).orElse(null);
+  }
+
+  /** A holder whose environment this operator still sees (not deleted, not recreated). */
+  private static Predicate<PrePullMember> alive(
+      Context<GradingEnvironment> context, String namespace) {
+    return holder ->
+        context
+            .getPrimaryCache()
+            .get(new ResourceID(holder.name(), namespace))
+            .map(env -> holder.uid().equals(env.getMetadata().getUid()))
+            .orElse(false);
+  }
+
+  /**
+   * Another environment whose status says it uses the image in this DaemonSet: the first by name.
+   */
+  private Function<String, Optional<PrePullMember>> anotherUser(
+      String namespace, String daemonSetName, String selfName) {
+    return image ->
+        sources.prePullUsers(namespace, daemonSetName).stream()
+            .filter(env -> !env.getMetadata().getName().equals(selfName))
+            .filter(env -> image.equals(env.getStatus().image))
+            .min(Comparator.comparing(env -> env.getMetadata().getName()))
+            .map(env -> PrePullMember.of(env, image));
   }
 
   private static DaemonSet withoutStatus(DaemonSet daemonSet) {

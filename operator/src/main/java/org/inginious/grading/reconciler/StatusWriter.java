@@ -95,8 +95,8 @@ final class StatusWriter {
    * Condition Pulled and status.prePull: has every node that can run the pods got the current
    * image?
    */
-  void pulled(PrePullProgress progress) {
-    status.prePull = new PrePullStatus(progress.desired(), progress.pulled());
+  void pulled(PrePullProgress progress, String daemonSet) {
+    status.prePull = new PrePullStatus(progress.desired(), progress.pulled(), daemonSet);
     set(
         Conditions.PULLED,
         progress.complete(),

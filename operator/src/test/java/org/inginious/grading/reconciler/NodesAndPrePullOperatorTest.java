@@ -67,8 +67,13 @@ class NodesAndPrePullOperatorTest {
   private static void apply(String name, String grading) throws Exception {
     TestImages.push(
         registry.host(), "inginious/env-" + name, "v1", Map.of(Labels.IMAGE_NAME, name));
+    applyImageOf(name, name, grading);
+  }
+
+  /** An environment running the image {@code apply(imageOf, ...)} pushed. */
+  private static void applyImageOf(String name, String imageOf, String grading) {
     GradingEnvironment env =
-        Environments.prebuilt(name, registry.host() + "/inginious/env-" + name + ":v1", grading);
+        Environments.prebuilt(name, registry.host() + "/inginious/env-" + imageOf + ":v1", grading);
     env.getMetadata().setUid(null);
     env.getMetadata().setGeneration(null);
     env.getSpec().image = new ImageSpec();
@@ -173,11 +178,16 @@ class NodesAndPrePullOperatorTest {
                             assertThat(PrePullMembership.members(ds))
                                 .extracting(PrePullMember::name)
                                 .contains("alpha", "beta")));
-    GradingEnvironment alpha = get("alpha");
-    assertThat(alpha.getStatus().prePull).isNotNull();
-    assertThat(condition("alpha", Conditions.PULLED).getReason())
-        .as("no DaemonSet controller here")
-        .isIn(ConditionReasons.PULLING, ConditionReasons.IMAGE_PULLED);
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () -> {
+              assertThat(get("alpha").getStatus()).isNotNull();
+              assertThat(get("alpha").getStatus().prePull).isNotNull();
+              assertThat(condition("alpha", Conditions.PULLED).getReason())
+                  .as("no DaemonSet controller here")
+                  .isIn(ConditionReasons.PULLING, ConditionReasons.IMAGE_PULLED);
+            });
 
     GradingEnvironment off = get("beta");
     off.getSpec().grading.prePull = false;
@@ -203,5 +213,63 @@ class NodesAndPrePullOperatorTest {
                     .flatExtracting(PrePullMembership::members)
                     .extracting(PrePullMember::name)
                     .doesNotContain("alpha"));
+  }
+
+  @Test
+  void environmentsSharingAnImageShareOneEntryThatPassesOnWhenItsHolderGoes() throws Exception {
+    // an image without a name label: any environment may run it
+    TestImages.push(registry.host(), "inginious/env-shared", "v1", Map.of());
+    for (String name : List.of("gamma", "delta", "epsilon")) {
+      applyImageOf(name, "shared", "network: allowed");
+    }
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () -> {
+              for (String name : List.of("gamma", "delta", "epsilon")) {
+                assertThat(get(name).getStatus()).as(name).isNotNull();
+                assertThat(get(name).getStatus().prePull).as(name).isNotNull();
+              }
+              String image = get("gamma").getStatus().image;
+              for (String name : List.of("delta", "epsilon")) {
+                assertThat(get(name).getStatus().image).isEqualTo(image);
+                assertThat(get(name).getStatus().prePull.daemonSet)
+                    .isEqualTo(get("gamma").getStatus().prePull.daemonSet);
+              }
+              assertThat(holdersOf(image)).as("one entry for the shared image").hasSize(1);
+            });
+    String image = get("gamma").getStatus().image;
+    String holder = holdersOf(image).get(0);
+
+    client.resource(get(holder)).delete();
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () ->
+                assertThat(holdersOf(image))
+                    .as("the image passes to another environment using it")
+                    .singleElement()
+                    .isNotEqualTo(holder)
+                    .isIn("gamma", "delta", "epsilon"));
+
+    for (String name : List.of("gamma", "delta", "epsilon")) {
+      GradingEnvironment environment = get(name);
+      if (environment != null) {
+        client.resource(environment).delete();
+      }
+    }
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () -> assertThat(holdersOf(image)).as("nobody uses the image any more").isEmpty());
+  }
+
+  /** The environments holding this image in a pre-pull DaemonSet of the namespace. */
+  private static List<String> holdersOf(String image) {
+    return daemonSets().stream()
+        .flatMap(ds -> PrePullMembership.members(ds).stream())
+        .filter(member -> member.image().equals(image))
+        .map(PrePullMember::name)
+        .toList();
   }
 }

@@ -57,12 +57,13 @@ import org.inginious.grading.placement.Labels;
  * <p><b>Updates.</b> A new image or member rolls the pods with maxSurge 100% and maxUnavailable 0:
  * each node's old pod keeps the old images in use until the new pod has pulled the new ones.
  *
- * <p><b>Membership</b> lives in the DaemonSet, so an environment edits only its own entry and needs
- * nothing of the others' status: an owner reference (not controller, blockOwnerDeletion false: the
- * garbage collector deletes the DaemonSet once its last member is gone, even while the operator is
- * down) and an init container named after it ({@link #containerName}). The functions here are pure:
- * they return the desired object, carrying the existing one's resourceVersion so that two
- * environments editing the same DaemonSet at once conflict instead of dropping each other.
+ * <p><b>Membership</b> lives in the DaemonSet ({@link PrePullMembership}): each distinct image is
+ * held by one environment that uses it, as an owner reference (not controller, blockOwnerDeletion
+ * false: the garbage collector deletes the DaemonSet once its last holder is gone, even while the
+ * operator is down) and an init container named after it ({@link #containerName}). The object grows
+ * with the group's distinct images, not with its environments. The functions here are pure: they
+ * return the desired object, carrying the existing one's resourceVersion so that two writers of the
+ * same DaemonSet conflict instead of dropping each other's change.
  */
 public final class PrePullDaemonSets {
   public static final String COMPONENT = "app.kubernetes.io/component";
@@ -319,7 +320,7 @@ public final class PrePullDaemonSets {
     return new NodeSelectorRequirement("metadata.name", operator, List.of(name));
   }
 
-  private static OwnerReference ownerReference(PrePullMember member) {
+  static OwnerReference ownerReference(PrePullMember member) {
     return new OwnerReferenceBuilder()
         .withApiVersion(member.apiVersion())
         .withKind(member.kind())

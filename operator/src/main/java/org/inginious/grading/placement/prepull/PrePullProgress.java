@@ -27,6 +27,25 @@ public record PrePullProgress(int desired, int pulled, boolean complete) {
   public static final PrePullProgress NONE = new PrePullProgress(0, 0, false);
 
   /**
+   * No node can run the environment's pods: there is nothing to pull, whatever the DaemonSet says.
+   */
+  public static final PrePullProgress NOTHING_TO_PULL = new PrePullProgress(0, 0, true);
+
+  /**
+   * How far an environment's image is pulled: {@link #of}, unless no node can run the environment's
+   * pods; then nothing is left to pull, whether or not the DaemonSet controller has looked yet.
+   *
+   * @param daemonSet its group's DaemonSet, null when there is none
+   * @param eligibleNodes nodes that can run the environment's grading pods
+   */
+  public static PrePullProgress forEnvironment(
+      DaemonSet daemonSet, String image, int eligibleNodes) {
+    return eligibleNodes == 0 && PrePullMembership.holdsImage(daemonSet, image)
+        ? NOTHING_TO_PULL
+        : of(daemonSet, image);
+  }
+
+  /**
    * @param image repository@sha256:..., as in the member's init container
    */
   public static PrePullProgress of(DaemonSet daemonSet, String image) {
@@ -35,8 +54,7 @@ public record PrePullProgress(int desired, int pulled, boolean complete) {
     }
     DaemonSetStatus status = daemonSet.getStatus();
     int desired = count(status.getDesiredNumberScheduled());
-    boolean holdsImage =
-        PrePullMembership.members(daemonSet).stream().anyMatch(m -> m.image().equals(image));
+    boolean holdsImage = PrePullMembership.holdsImage(daemonSet, image);
     boolean observed =
         daemonSet.getMetadata().getGeneration() != null
             && Objects.equals(

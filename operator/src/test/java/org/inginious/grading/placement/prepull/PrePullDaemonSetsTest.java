@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.inginious.grading.api.Formats;
 import org.inginious.grading.api.GradingEnvironment;
@@ -393,45 +395,120 @@ class PrePullDaemonSetsTest {
     assertThat(PrePullMembership.members(null)).isEmpty();
   }
 
-  @Test
-  void theFirstMemberCreatesTheDaemonSet() {
-    DaemonSet created =
-        PrePullMembership.withMember(null, NAMESPACE, RUNC, member("cpp"), null, CONFIG);
+  private static final Predicate<PrePullMember> ALL_ALIVE = holder -> true;
+  private static final Function<String, Optional<PrePullMember>> NO_OTHER_USER =
+      image -> Optional.empty();
 
-    assertThat(created).isEqualTo(render(RUNC, member("cpp")));
+  private static List<PrePullMember> holdersAfter(DaemonSet existing, PrePullMember self) {
+    return PrePullMembership.holdersAfter(existing, self.name(), self, ALL_ALIVE, NO_OTHER_USER);
   }
 
   @Test
-  void aMemberIsAddedNextToTheOthersAsTheDaemonSetHasThem() {
+  void theFirstEnvironmentHoldsItsImage() {
+    assertThat(holdersAfter(null, member("cpp"))).containsExactly(member("cpp"));
+  }
+
+  @Test
+  void anEnvironmentWhoseImageIsHeldAlreadyChangesNothing() {
+    String shared = member("java").image();
     DaemonSet existing = read(render(RUNC, member("java"), member("cpp")));
 
-    DaemonSet desired =
-        PrePullMembership.withMember(existing, NAMESPACE, RUNC, member("bash"), null, CONFIG);
+    List<PrePullMember> holders = holdersAfter(existing, member("java-2026", shared));
 
-    assertThat(PrePullMembership.members(desired))
-        .containsExactly(member("bash"), member("cpp"), member("java"));
-    assertThat(pod(desired).getInitContainers())
-        .extracting(Container::getName)
-        .containsExactly("install-true", "pull-bash", "pull-cpp", "pull-java");
-    assertThat(desired.getMetadata().getResourceVersion())
-        .as("two members writing at once conflict")
-        .isEqualTo("42");
+    assertThat(holders).containsExactly(member("cpp"), member("java"));
+    assertThat(render(RUNC, holders.toArray(PrePullMember[]::new)))
+        .as("so a thousand environments sharing a few images write the DaemonSet a few times")
+        .isEqualTo(render(RUNC, member("java"), member("cpp")));
   }
 
   @Test
-  void aMembersNewImageReplacesItsOldOneOnly() {
+  void aNewImageIsAddedNextToTheOthersAsTheDaemonSetHasThem() {
+    DaemonSet existing = read(render(RUNC, member("java"), member("cpp")));
+
+    List<PrePullMember> holders = holdersAfter(existing, member("bash"));
+
+    assertThat(holders).containsExactly(member("bash"), member("cpp"), member("java"));
+    assertThat(pod(render(RUNC, holders.toArray(PrePullMember[]::new))).getInitContainers())
+        .extracting(Container::getName)
+        .containsExactly("install-true", "pull-bash", "pull-cpp", "pull-java");
+  }
+
+  @Test
+  void aHoldersNewImageReplacesItsOldOneWhenNobodyElseUsesIt() {
     String newImage = "registry.example.edu/cpp@sha256:" + "d".repeat(64);
     DaemonSet existing = read(render(RUNC, member("java"), member("cpp")));
 
-    DaemonSet desired =
-        PrePullMembership.withMember(
-            existing, NAMESPACE, RUNC, member("cpp", newImage), null, CONFIG);
-
-    assertThat(PrePullMembership.members(desired))
+    assertThat(holdersAfter(existing, member("cpp", newImage)))
         .containsExactly(member("cpp", newImage), member("java"));
-    assertThat(PrePullMembership.withMember(existing, NAMESPACE, RUNC, member("cpp"), null, CONFIG))
-        .as("nothing changed: nothing to write")
-        .isEqualTo(existing);
+  }
+
+  @Test
+  void aHoldersOldImagePassesToAnotherEnvironmentUsingIt() {
+    String oldImage = member("cpp").image();
+    String newImage = "registry.example.edu/cpp@sha256:" + "d".repeat(64);
+    DaemonSet existing = read(render(RUNC, member("cpp")));
+    Map<String, PrePullMember> users = Map.of(oldImage, member("cpp-copy", oldImage));
+
+    assertThat(
+            PrePullMembership.holdersAfter(
+                existing,
+                "cpp",
+                member("cpp", newImage),
+                ALL_ALIVE,
+                image -> Optional.ofNullable(users.get(image))))
+        .containsExactly(member("cpp", newImage), member("cpp-copy", oldImage));
+  }
+
+  @Test
+  void aLeavingHolderHandsItsImageOverOrDropsIt() {
+    DaemonSet existing = read(render(RUNC, member("java"), member("cpp")));
+    String cppImage = member("cpp").image();
+
+    assertThat(
+            PrePullMembership.holdersAfter(
+                existing,
+                "cpp",
+                null,
+                ALL_ALIVE,
+                image ->
+                    image.equals(cppImage)
+                        ? Optional.of(member("cpp-b", cppImage))
+                        : Optional.empty()))
+        .containsExactly(member("cpp-b", cppImage), member("java"));
+    assertThat(PrePullMembership.holdersAfter(existing, "cpp", null, ALL_ALIVE, NO_OTHER_USER))
+        .containsExactly(member("java"));
+    assertThat(PrePullMembership.holdersAfter(existing, "absent", null, ALL_ALIVE, NO_OTHER_USER))
+        .as("an environment that held nothing changes nothing when it leaves")
+        .containsExactly(member("cpp"), member("java"));
+  }
+
+  @Test
+  void theLastHolderLeavingWithoutOtherUsersMeansDelete() {
+    DaemonSet existing = read(render(RUNC, member("cpp")));
+    List<PrePullMember> holders =
+        PrePullMembership.holdersAfter(existing, "cpp", null, ALL_ALIVE, NO_OTHER_USER);
+
+    assertThat(holders).isEmpty();
+    assertThat(PrePullMembership.withHolders(existing, holders)).isEmpty();
+  }
+
+  @Test
+  void holdersWhoseEnvironmentIsGoneAreReplacedOrDropped() {
+    DaemonSet existing = read(render(RUNC, member("java"), member("cpp"), member("oz")));
+    Set<String> alive = Set.of("uid-java", "uid-bash");
+    String cppImage = member("cpp").image();
+
+    assertThat(
+            PrePullMembership.holdersAfter(
+                existing,
+                "bash",
+                member("bash"),
+                holder -> alive.contains(holder.uid()),
+                image ->
+                    image.equals(cppImage)
+                        ? Optional.of(member("cpp-b", cppImage))
+                        : Optional.empty()))
+        .containsExactly(member("bash"), member("cpp-b", cppImage), member("java"));
   }
 
   @Test
@@ -445,65 +522,59 @@ class PrePullDaemonSetsTest {
             "GradingEnvironment",
             member("cpp").image());
 
-    DaemonSet desired =
-        PrePullMembership.withMember(existing, NAMESPACE, RUNC, recreated, null, CONFIG);
-
-    assertThat(PrePullMembership.members(desired)).containsExactly(recreated);
+    assertThat(holdersAfter(existing, recreated)).containsExactly(recreated);
   }
 
   @Test
-  void aDaemonSetOfAnotherGroupIsRefused() {
-    DaemonSet crun = render(group("runtime: crun"), member("c"));
+  void anImageHeldTwiceIsHeldOnceAndNoEnvironmentHoldsTwoImages() {
+    String shared = member("java").image();
+    // the older layout: one entry per environment
+    DaemonSet existing = read(render(RUNC, member("java"), member("java-b", shared)));
 
-    assertThatThrownBy(
-            () -> PrePullMembership.withMember(crun, NAMESPACE, RUNC, member("cpp"), null, CONFIG))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining(RUNC.hash());
+    assertThat(holdersAfter(existing, member("bash")))
+        .containsExactly(member("bash"), member("java"));
+    assertThat(
+            PrePullMembership.holdersAfter(
+                read(render(RUNC, member("java"), member("cpp"))),
+                "cpp",
+                null,
+                ALL_ALIVE,
+                image -> Optional.of(member("java", image))))
+        .as("java holds its own image already: cpp's image goes rather than make java hold two")
+        .containsExactly(member("java"));
   }
 
   @Test
-  void aMemberLeavesAndTheOthersStayAsTheyAre() {
+  void withHoldersChangesTheEntriesAndNothingElse() {
     DaemonSet existing = read(render(RUNC, member("java"), member("cpp")));
+    PrePullMember successor = member("cpp-b", member("cpp").image());
 
-    Optional<DaemonSet> desired = PrePullMembership.withoutMember(existing, "cpp");
+    Optional<DaemonSet> desired =
+        PrePullMembership.withHolders(existing, List.of(successor, member("java")));
 
     assertThat(desired)
         .hasValueSatisfying(
             d -> {
-              assertThat(PrePullMembership.members(d)).containsExactly(member("java"));
+              assertThat(PrePullMembership.members(d)).containsExactly(successor, member("java"));
               assertThat(pod(d).getInitContainers())
                   .extracting(Container::getName)
-                  .containsExactly("install-true", "pull-java");
+                  .containsExactly("install-true", "pull-cpp-b", "pull-java");
+              assertThat(pod(d).getInitContainers().get(1))
+                  .usingRecursiveComparison()
+                  .ignoringFields("name")
+                  .isEqualTo(pod(existing).getInitContainers().get(1));
               assertThat(d.getMetadata().getOwnerReferences())
                   .extracting(OwnerReference::getName)
-                  .containsExactly("java");
-              assertThat(d.getMetadata().getResourceVersion()).isEqualTo("42");
+                  .containsExactly("cpp-b", "java");
+              assertThat(d.getMetadata().getResourceVersion())
+                  .as("two writers at once conflict")
+                  .isEqualTo("42");
               assertThat(d.getSpec().getSelector()).isEqualTo(existing.getSpec().getSelector());
             });
     assertThat(existing.getMetadata().getOwnerReferences())
         .as("the existing object is not touched")
-        .hasSize(2);
-    assertThat(PrePullMembership.withoutMember(existing, "absent")).contains(existing);
-  }
-
-  @Test
-  void theLastMemberLeavingMeansDelete() {
-    assertThat(PrePullMembership.withoutMember(render(RUNC, member("cpp")), "cpp")).isEmpty();
-    assertThat(PrePullMembership.withoutMember(null, "cpp")).isEmpty();
-  }
-
-  @Test
-  void sweepDropsMembersWhoseEnvironmentIsGone() {
-    DaemonSet existing = read(render(RUNC, member("java"), member("cpp"), member("oz")));
-    Set<String> alive = Set.of("uid-java", "uid-oz", "uid-unrelated");
-
-    assertThat(PrePullMembership.sweep(existing, alive::contains))
-        .hasValueSatisfying(
-            d ->
-                assertThat(PrePullMembership.members(d))
-                    .containsExactly(member("java"), member("oz")));
-    assertThat(PrePullMembership.sweep(existing, uid -> true)).contains(existing);
-    assertThat(PrePullMembership.sweep(existing, uid -> false)).isEmpty();
+        .extracting(OwnerReference::getName)
+        .containsExactly("cpp", "java");
   }
 
   @Test
@@ -515,11 +586,7 @@ class PrePullDaemonSetsTest {
         .setOwnerReferences(existing.getMetadata().getOwnerReferences().subList(1, 2));
 
     assertThat(PrePullMembership.members(existing)).containsExactly(member("java"));
-    DaemonSet desired =
-        PrePullMembership.withMember(existing, NAMESPACE, RUNC, member("java"), null, CONFIG);
-    assertThat(pod(desired).getInitContainers())
-        .extracting(Container::getName)
-        .containsExactly("install-true", "pull-java");
+    assertThat(holdersAfter(existing, member("java"))).containsExactly(member("java"));
   }
 
   // ---------------------------------------------------------------- container names
@@ -563,7 +630,10 @@ class PrePullDaemonSetsTest {
     assertThat(PrePullMembership.members(existing))
         .extracting(PrePullMember::name)
         .containsExactly(longName, "java");
-    assertThat(PrePullMembership.withoutMember(existing, longName))
+    assertThat(
+            PrePullMembership.withHolders(
+                existing,
+                PrePullMembership.holdersAfter(existing, longName, null, ALL_ALIVE, NO_OTHER_USER)))
         .hasValueSatisfying(
             d ->
                 assertThat(pod(d).getInitContainers())

@@ -83,4 +83,21 @@ class PrePullProgressTest {
     assertThat(PrePullProgress.of(null, CPP.image())).isEqualTo(PrePullProgress.NONE);
     assertThat(PrePullProgress.of(fresh, CPP.image())).isEqualTo(new PrePullProgress(0, 0, false));
   }
+
+  @Test
+  void withNoEligibleNodeNothingIsLeftToPullEvenBeforeTheControllerLooked() {
+    DaemonSet unobserved = daemonSet(null, 0, 0, 0, 0);
+    unobserved.setStatus(null);
+
+    assertThat(PrePullProgress.forEnvironment(unobserved, CPP.image(), 0))
+        .isEqualTo(PrePullProgress.NOTHING_TO_PULL);
+    assertThat(PrePullProgress.forEnvironment(unobserved, CPP.image(), 2))
+        .as("nodes to pull on, and no word from the controller yet")
+        .isEqualTo(PrePullProgress.NONE);
+    assertThat(PrePullProgress.forEnvironment(daemonSet(2L, 3, 3, 3, 3), CPP.image(), 3))
+        .isEqualTo(new PrePullProgress(3, 3, true));
+    assertThat(PrePullProgress.forEnvironment(unobserved, OLD_IMAGE, 0))
+        .as("an image the DaemonSet does not hold is not pulled, nodes or not")
+        .isEqualTo(PrePullProgress.NONE);
+  }
 }
