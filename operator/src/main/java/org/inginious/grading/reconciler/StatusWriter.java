@@ -1,6 +1,9 @@
 package org.inginious.grading.reconciler;
 
+import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 import org.inginious.grading.api.ConditionReasons;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.GradingEnvironmentStatus;
@@ -10,9 +13,13 @@ import org.inginious.grading.api.PrePullStatus;
 import org.inginious.grading.placement.nodes.NodeEligibility;
 import org.inginious.grading.placement.prepull.PrePullProgress;
 
-/** Status changes for one reconcile; conditions keep their lastTransitionTime unless they flip. */
+/**
+ * Status changes for one reconcile; conditions keep their lastTransitionTime unless they flip
+ * between what the reconcile found and what it leaves, however often it sets them on the way.
+ */
 final class StatusWriter {
   private final GradingEnvironmentStatus status;
+  private final Map<String, Condition> found = new HashMap<>();
   private final Long generation;
   private final String now;
   private String lastMessage;
@@ -22,6 +29,9 @@ final class StatusWriter {
       environment.setStatus(new GradingEnvironmentStatus());
     }
     this.status = environment.getStatus();
+    if (status.conditions != null) {
+      status.conditions.forEach(c -> found.put(c.getType(), c));
+    }
     this.generation = environment.getMetadata().getGeneration();
     this.now = now;
     status.observedGeneration = generation;
@@ -127,5 +137,11 @@ final class StatusWriter {
 
   private void set(String type, boolean ok, String reason, String message) {
     Conditions.set(status.conditions, type, ok, reason, message, generation, now);
+    // e.g. ready() sets Stalled False, then schedulable() sets it True again: no transition
+    Condition before = found.get(type);
+    if (before != null && (ok ? "True" : "False").equals(before.getStatus())) {
+      Conditions.find(status.conditions, type)
+          .ifPresent(c -> c.setLastTransitionTime(before.getLastTransitionTime()));
+    }
   }
 }
