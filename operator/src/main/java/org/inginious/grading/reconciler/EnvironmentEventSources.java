@@ -19,6 +19,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -308,7 +309,51 @@ final class EnvironmentEventSources {
                                             (before, after) ->
                                                 NodeEligibility.verdictChanged(r, before, after))))
                     .ifPresent(r -> affected.add(ResourceID.fromResource(env))));
+    // only those whose status the nodes now change: the nodes listed at start-up wake nobody whose
+    // status already says what they mean (every environment reconciles at start-up anyway)
+    List<NodeFacts> facts = nodeFacts();
+    affected.removeIf(
+        id -> environments.get(id).map(env -> schedulingRecordedAsIs(env, facts)).orElse(false));
     affected.forEach(nodeEvents::propagateEvent);
+  }
+
+  /**
+   * After a status write: when nodes changed while the status was on its way, their batch saw the
+   * old status and woke nobody; this wakes the environment.
+   */
+  void recheckScheduling(GradingEnvironment written) {
+    if (written.getStatus() != null
+        && written.getStatus().nodes != null
+        && !schedulingRecordedAsIs(written, nodeFacts())) {
+      nodeEvents.propagateEvent(ResourceID.fromResource(written));
+    }
+  }
+
+  /**
+   * Whether status.nodes and condition Schedulable say what these nodes mean for the environment.
+   * GPU environments never do here: their pre-pull DaemonSet names the eligible nodes, which a
+   * count does not tell apart.
+   */
+  private boolean schedulingRecordedAsIs(GradingEnvironment environment, List<NodeFacts> facts) {
+    var status = environment.getStatus();
+    if (status == null || status.nodes == null) {
+      return false;
+    }
+    Optional<PlacementRequirements> placement = requirements.apply(environment);
+    if (placement.isEmpty() || placement.get().gpu().isPresent()) {
+      return false;
+    }
+    NodeEligibility.Eligibility now = NodeEligibility.evaluate(placement.get(), facts);
+    return Objects.equals(status.nodes.eligible, now.eligible())
+        && Objects.equals(status.nodes.ready, now.ready())
+        && Conditions.find(status.conditions, Conditions.SCHEDULABLE)
+            .map(
+                c ->
+                    (now.schedulable() ? "True" : "False").equals(c.getStatus())
+                        && Objects.equals(c.getReason(), now.reason())
+                        && Objects.equals(
+                            c.getMessage(), now.message() == null ? "" : now.message()))
+            .orElse(false);
   }
 
   /** Every environment with this environmentName in its namespace, the given one included. */

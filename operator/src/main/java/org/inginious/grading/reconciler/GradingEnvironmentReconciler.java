@@ -136,6 +136,7 @@ public class GradingEnvironmentReconciler implements Reconciler<GradingEnvironme
     if (record.write(environment)) {
       sources.wakeRelatedTo(environment);
       sources.recheckPrePull(environment);
+      sources.recheckScheduling(environment);
       events.record(environment, record.before(), environment.getStatus());
     }
     return lookAgain
