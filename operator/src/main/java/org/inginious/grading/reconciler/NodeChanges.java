@@ -57,6 +57,13 @@ final class NodeChanges {
   private boolean scheduled;
 
   /**
+   * Whether a reconcile has read the nodes yet. Until then no change needs a wake: the first
+   * reconciles see it (the nodes listed at start-up, while the environments' status may still tell
+   * of the nodes before the restart, would otherwise wake each environment a second time).
+   */
+  private volatile boolean read;
+
+  /**
    * @param handler told, on a thread of its own, about the changes of a batch that matter
    */
   NodeChanges(Consumer<List<Change>> handler) {
@@ -69,7 +76,7 @@ final class NodeChanges {
    */
   void record(String name, NodeFacts now) {
     NodeFacts before = now == null ? known.remove(name) : known.put(name, now);
-    if (Objects.equals(before, now)) {
+    if (Objects.equals(before, now) || !read) {
       return;
     }
     synchronized (this) {
@@ -87,6 +94,7 @@ final class NodeChanges {
 
   /** Every node as far as eligibility goes, as of the last event. */
   List<NodeFacts> facts() {
+    read = true; // before reading: a change recorded after this is batched
     return new ArrayList<>(known.values());
   }
 

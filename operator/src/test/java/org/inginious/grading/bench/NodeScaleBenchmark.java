@@ -54,8 +54,8 @@ import org.inginious.grading.testing.TestImages;
  * </ul>
  *
  * Pre-pull is off for the environments ({@code spec.grading.prePull: false}): its DaemonSet would
- * put a pod with an init container per environment on every node, another benchmark. A program, not
- * a test:
+ * put a pod on every node, which the control plane of this machine would spend the run on. A
+ * program, not a test:
  *
  * <pre>
  * mvn -q -B package -DskipTests &amp;&amp; mvn -q -B -pl operator test-compile exec:java -Dexec.classpathScope=test \

@@ -20,6 +20,7 @@ class NodeChangesTest {
   void aBatchOfNodeEventsIsHandledOnceWithEveryStateOfEachNode() {
     List<List<NodeChanges.Change>> batches = new CopyOnWriteArrayList<>();
     NodeChanges changes = new NodeChanges(batches::add);
+    changes.facts(); // a reconcile looked
     for (int i = 0; i < 1000; i++) {
       changes.record("n" + i, node("n" + i, "a"));
     }
@@ -59,6 +60,7 @@ class NodeChangesTest {
   void aHeartbeatChangesNothingAndStartsNoBatch() {
     List<List<NodeChanges.Change>> batches = new CopyOnWriteArrayList<>();
     NodeChanges changes = new NodeChanges(batches::add);
+    changes.facts(); // a reconcile looked
     changes.record("n", node("n", "a"));
     await().atMost(Duration.ofSeconds(5)).until(() -> batches.size() == 1);
 
@@ -71,5 +73,22 @@ class NodeChangesTest {
     changes.record("n", node("n", "b"));
     assertThat(changes.idle()).as("the same facts again start no batch").isTrue();
     assertThat(changes.facts()).containsExactly(node("n", "b"));
+  }
+
+  @Test
+  void changesBeforeAnyReconcileReadTheNodesWakeNobodyYetCount() {
+    List<List<NodeChanges.Change>> batches = new CopyOnWriteArrayList<>();
+    NodeChanges changes = new NodeChanges(batches::add);
+    changes.record("n0", node("n0", "a")); // the list at start-up
+    changes.record("n1", node("n1", "a"));
+
+    assertThat(changes.idle()).as("no batch: the first reconciles see these nodes").isTrue();
+    assertThat(changes.facts()).containsExactlyInAnyOrder(node("n0", "a"), node("n1", "a"));
+
+    changes.record("n0", node("n0", "b")); // once a reconcile has looked, changes are batched
+    await().atMost(Duration.ofSeconds(5)).until(() -> !batches.isEmpty());
+    assertThat(batches)
+        .singleElement()
+        .isEqualTo(List.of(new NodeChanges.Change(List.of(node("n0", "a"), node("n0", "b")))));
   }
 }
