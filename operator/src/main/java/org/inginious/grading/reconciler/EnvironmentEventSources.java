@@ -128,12 +128,14 @@ final class EnvironmentEventSources {
     configMaps =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(ConfigMap.class, GradingEnvironment.class)
+                .withItemStore(new LeanItemStore<>())
                 .withSecondaryToPrimaryMapper(cm -> byIndex(CONFIG_MAP_INDEX, key(cm)))
                 .build(),
             context);
     podTemplates =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(PodTemplate.class, GradingEnvironment.class)
+                .withItemStore(new LeanItemStore<>())
                 .withLabelSelector(MANAGED_SELECTOR)
                 .withSecondaryToPrimaryMapper(EnvironmentEventSources::owners)
                 .build(),
@@ -141,6 +143,7 @@ final class EnvironmentEventSources {
     networkPolicies =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(NetworkPolicy.class, GradingEnvironment.class)
+                .withItemStore(new LeanItemStore<>())
                 .withLabelSelector(MANAGED_SELECTOR)
                 .withSecondaryToPrimaryMapper(EnvironmentEventSources::owners)
                 .build(),
@@ -150,6 +153,7 @@ final class EnvironmentEventSources {
     runtimeClasses =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(RuntimeClass.class, GradingEnvironment.class)
+                .withItemStore(new LeanItemStore<>())
                 .withWatchAllNamespaces()
                 .withSecondaryToPrimaryMapper(
                     rc -> byIndex(RUNTIME_CLASS_INDEX, rc.getMetadata().getName()))
@@ -160,6 +164,7 @@ final class EnvironmentEventSources {
     buildJobs =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Job.class, GradingEnvironment.class)
+                .withItemStore(new LeanItemStore<>())
                 .withName("build-jobs")
                 .withLabelSelector(KanikoJobs.SELECTOR)
                 .withSecondaryToPrimaryMapper(EnvironmentEventSources::buildOf)
@@ -168,6 +173,7 @@ final class EnvironmentEventSources {
     buildPods =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Pod.class, GradingEnvironment.class)
+                .withItemStore(new LeanItemStore<>())
                 .withName("build-pods")
                 .withLabelSelector(KanikoJobs.SELECTOR)
                 .withSecondaryToPrimaryMapper(EnvironmentEventSources::buildOf)
@@ -193,6 +199,7 @@ final class EnvironmentEventSources {
     prePullDaemonSets =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(DaemonSet.class, GradingEnvironment.class)
+                .withItemStore(new LeanItemStore<>())
                 .withName("prepull-daemonsets")
                 .withLabelSelector(PrePullDaemonSets.SELECTOR)
                 .withSecondaryToPrimaryMapper(this::prePullUsersToWake)

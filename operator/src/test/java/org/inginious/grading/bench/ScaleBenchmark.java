@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.Phase;
@@ -143,7 +144,7 @@ public final class ScaleBenchmark {
     AuditLog audit = new AuditLog(installation.cluster().auditLog());
     long mark = audit.mark();
     long manifestsBefore = manifestRequests(registry);
-    double bytesBefore = responseBytes(installation);
+    Map<String, Double> bytesBefore = responseBytes(installation);
     Instant start = Instant.now();
     OperatorProcess operator = installation.start(prefix + "-a");
     try {
@@ -164,7 +165,16 @@ public final class ScaleBenchmark {
               .min(Instant::compareTo)
               .orElse(Instant.now());
       long reconciles = namespaces.stream().mapToLong(operator::reconcilesStarted).sum();
-      double bytes = responseBytes(installation) - bytesBefore;
+      Map<String, Double> bytesByRequest = new java.util.TreeMap<>(responseBytes(installation));
+      bytesBefore.forEach((request, before) -> bytesByRequest.merge(request, -before, Double::sum));
+      double bytes = bytesByRequest.values().stream().mapToDouble(Double::doubleValue).sum();
+      System.out.printf(
+          "   bytes sent, largest: %s%n",
+          bytesByRequest.entrySet().stream()
+              .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+              .limit(3)
+              .map(e -> String.format("%s %.1f MiB", e.getKey(), e.getValue() / (1 << 20)))
+              .toList());
       long manifests = manifestRequests(registry) - manifestsBefore;
       double[] memory = memory(operator.pid());
 
@@ -316,14 +326,25 @@ public final class ScaleBenchmark {
    * histogram: the operator's lists and gets, plus the little that the controllers and kwok read
    * meanwhile.
    */
-  private static double responseBytes(OperatorInstallation installation)
+  private static Map<String, Double> responseBytes(OperatorInstallation installation)
       throws IOException, InterruptedException {
     String metrics = installation.cluster().admin().raw("/metrics");
-    return metrics
+    Map<String, Double> bytes = new java.util.HashMap<>();
+    metrics
         .lines()
         .filter(line -> line.startsWith("apiserver_response_sizes_sum{"))
-        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-        .sum();
+        .forEach(
+            line ->
+                bytes.merge(
+                    label(line, "verb") + " " + label(line, "resource"),
+                    Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)),
+                    Double::sum));
+    return bytes;
+  }
+
+  private static String label(String metricLine, String name) {
+    Matcher value = Pattern.compile(name + "=\"([^\"]*)\"").matcher(metricLine);
+    return value.find() ? value.group(1) : "?";
   }
 
   private static long manifestRequests(LocalRegistry registry) {
