@@ -27,7 +27,6 @@ import org.inginious.grading.image.prebuilt.PrebuiltImages;
 import org.inginious.grading.image.registry.ImageResolver;
 import org.inginious.grading.reconciler.EnvironmentEvents;
 import org.inginious.grading.reconciler.GradingEnvironmentReconciler;
-import org.inginious.grading.reconciler.LeanItemStore;
 import org.inginious.grading.reconciler.UnreadableEnvironments;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -162,9 +161,7 @@ public final class GradingOperator implements AutoCloseable {
     operator.register(
         reconciler,
         c -> {
-          c.withRetry(retry)
-              .withReconciliationMaxInterval(settings.resyncInterval())
-              .withItemStore(new LeanItemStore<>());
+          c.withRetry(retry).withReconciliationMaxInterval(settings.resyncInterval());
           if (namespaces.isEmpty()) {
             c.watchingAllNamespaces();
           } else {

@@ -5,10 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplate;
 import io.fabric8.kubernetes.api.model.PodTemplateBuilder;
+import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class LeanItemStoreTest {
+class WithoutManagedFieldsStoreTest {
   @Test
   void cachedObjectsKeepEverythingButManagedFields() {
     PodTemplate template =
@@ -36,7 +37,7 @@ class LeanItemStoreTest {
             .build();
     PodTemplate expected = new PodTemplateBuilder(template).build();
     expected.getMetadata().setManagedFields(null);
-    LeanItemStore<PodTemplate> store = new LeanItemStore<>();
+    ItemStore<PodTemplate> store = EnvironmentEventSources.withoutManagedFields();
 
     store.put(store.getKey(template), template);
 
