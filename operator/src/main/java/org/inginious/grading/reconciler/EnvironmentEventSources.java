@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
-import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -17,7 +16,6 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.TransformingItemStore;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -130,14 +128,12 @@ final class EnvironmentEventSources {
     configMaps =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(ConfigMap.class, GradingEnvironment.class)
-                .withItemStore(withoutManagedFields())
                 .withSecondaryToPrimaryMapper(cm -> byIndex(CONFIG_MAP_INDEX, key(cm)))
                 .build(),
             context);
     podTemplates =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(PodTemplate.class, GradingEnvironment.class)
-                .withItemStore(withoutManagedFields())
                 .withLabelSelector(MANAGED_SELECTOR)
                 .withSecondaryToPrimaryMapper(EnvironmentEventSources::owners)
                 .build(),
@@ -145,7 +141,6 @@ final class EnvironmentEventSources {
     networkPolicies =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(NetworkPolicy.class, GradingEnvironment.class)
-                .withItemStore(withoutManagedFields())
                 .withLabelSelector(MANAGED_SELECTOR)
                 .withSecondaryToPrimaryMapper(EnvironmentEventSources::owners)
                 .build(),
@@ -155,7 +150,6 @@ final class EnvironmentEventSources {
     runtimeClasses =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(RuntimeClass.class, GradingEnvironment.class)
-                .withItemStore(withoutManagedFields())
                 .withWatchAllNamespaces()
                 .withSecondaryToPrimaryMapper(
                     rc -> byIndex(RUNTIME_CLASS_INDEX, rc.getMetadata().getName()))
@@ -166,7 +160,6 @@ final class EnvironmentEventSources {
     buildJobs =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Job.class, GradingEnvironment.class)
-                .withItemStore(withoutManagedFields())
                 .withName("build-jobs")
                 .withLabelSelector(KanikoJobs.SELECTOR)
                 .withSecondaryToPrimaryMapper(EnvironmentEventSources::buildOf)
@@ -175,7 +168,6 @@ final class EnvironmentEventSources {
     buildPods =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Pod.class, GradingEnvironment.class)
-                .withItemStore(withoutManagedFields())
                 .withName("build-pods")
                 .withLabelSelector(KanikoJobs.SELECTOR)
                 .withSecondaryToPrimaryMapper(EnvironmentEventSources::buildOf)
@@ -201,7 +193,6 @@ final class EnvironmentEventSources {
     prePullDaemonSets =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(DaemonSet.class, GradingEnvironment.class)
-                .withItemStore(withoutManagedFields())
                 .withName("prepull-daemonsets")
                 .withLabelSelector(PrePullDaemonSets.SELECTOR)
                 .withSecondaryToPrimaryMapper(this::prePullUsersToWake)
@@ -222,20 +213,6 @@ final class EnvironmentEventSources {
             buildCompletions,
             relatedEnvironments,
             nodeEvents);
-  }
-
-  /**
-   * An informer's cache without {@code metadata.managedFields}: the server-side apply bookkeeping
-   * of every writer, often as large as the rest of the object, which the operator never reads. Not
-   * for the environments themselves: with it, JOSDK no longer recognised the operator's own status
-   * patches, and every environment reconciled twice (ScaleBenchmark).
-   */
-  static <T extends HasMetadata> ItemStore<T> withoutManagedFields() {
-    return new TransformingItemStore<>(
-        item -> {
-          item.getMetadata().setManagedFields(null); // the informer's own copy
-          return item;
-        });
   }
 
   List<EventSource<?, GradingEnvironment>> all() {
