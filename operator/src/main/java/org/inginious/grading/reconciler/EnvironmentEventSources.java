@@ -19,7 +19,6 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -343,17 +342,7 @@ final class EnvironmentEventSources {
     if (placement.isEmpty() || placement.get().gpu().isPresent()) {
       return false;
     }
-    NodeEligibility.Eligibility now = NodeEligibility.evaluate(placement.get(), facts);
-    return Objects.equals(status.nodes.eligible, now.eligible())
-        && Objects.equals(status.nodes.ready, now.ready())
-        && Conditions.find(status.conditions, Conditions.SCHEDULABLE)
-            .map(
-                c ->
-                    (now.schedulable() ? "True" : "False").equals(c.getStatus())
-                        && Objects.equals(c.getReason(), now.reason())
-                        && Objects.equals(
-                            c.getMessage(), now.message() == null ? "" : now.message()))
-            .orElse(false);
+    return StatusWriter.showsScheduling(status, NodeEligibility.evaluate(placement.get(), facts));
   }
 
   /** Every environment with this environmentName in its namespace, the given one included. */

@@ -113,18 +113,11 @@ final class PrePulls {
         || !PrePullMembership.holdsImage(daemonSet, status.image)) {
       return false;
     }
+    // nodes not counted yet: what the DaemonSet says
     int eligible =
         status.nodes == null || status.nodes.eligible == null ? 1 : status.nodes.eligible;
-    PrePullProgress expected = PrePullProgress.forEnvironment(daemonSet, status.image, eligible);
-    boolean complete =
-        Conditions.find(status.conditions, Conditions.PULLED)
-            .map(c -> "True".equals(c.getStatus()))
-            .orElse(false);
-    return expected.equals(
-        new PrePullProgress(
-            status.prePull.desired == null ? 0 : status.prePull.desired,
-            status.prePull.pulled == null ? 0 : status.prePull.pulled,
-            complete));
+    return StatusWriter.showsPrePull(
+        status, PrePullProgress.forEnvironment(daemonSet, status.image, eligible));
   }
 
   private void leaveOtherGroups(

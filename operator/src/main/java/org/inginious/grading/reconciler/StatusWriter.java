@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import org.inginious.grading.api.ConditionReasons;
 import org.inginious.grading.api.GradingEnvironment;
 import org.inginious.grading.api.GradingEnvironmentStatus;
@@ -136,12 +137,43 @@ final class StatusWriter {
   }
 
   private void set(String type, boolean ok, String reason, String message) {
-    Conditions.set(status.conditions, type, ok, reason, message, generation, now);
-    // e.g. ready() sets Stalled False, then schedulable() sets it True again: no transition
+    // the transition is judged against what the reconcile found: ready() sets Stalled False, then
+    // schedulable() may set it True again, which is no transition
     Condition before = found.get(type);
-    if (before != null && (ok ? "True" : "False").equals(before.getStatus())) {
-      Conditions.find(status.conditions, type)
-          .ifPresent(c -> c.setLastTransitionTime(before.getLastTransitionTime()));
-    }
+    String since =
+        before != null && statusText(ok).equals(before.getStatus())
+            ? before.getLastTransitionTime()
+            : now;
+    Conditions.set(status.conditions, type, ok, reason, message, generation, since);
+  }
+
+  /**
+   * Whether status.nodes and condition Schedulable show this eligibility as schedulable() would.
+   */
+  static boolean showsScheduling(
+      GradingEnvironmentStatus status, NodeEligibility.Eligibility eligibility) {
+    return status.nodes != null
+        && Objects.equals(status.nodes.eligible, eligibility.eligible())
+        && Objects.equals(status.nodes.ready, eligibility.ready())
+        && Conditions.find(status.conditions, Conditions.SCHEDULABLE)
+            .map(
+                c ->
+                    statusText(eligibility.schedulable()).equals(c.getStatus())
+                        && Objects.equals(c.getReason(), eligibility.reason())
+                        && Objects.equals(
+                            c.getMessage(), Objects.toString(eligibility.message(), "")))
+            .orElse(false);
+  }
+
+  /** Whether status.prePull and condition Pulled show this progress as pulled() would. */
+  static boolean showsPrePull(GradingEnvironmentStatus status, PrePullProgress progress) {
+    return status.prePull != null
+        && progress.desired() == Objects.requireNonNullElse(status.prePull.desired, 0)
+        && progress.pulled() == Objects.requireNonNullElse(status.prePull.pulled, 0)
+        && progress.complete() == Conditions.isTrue(status.conditions, Conditions.PULLED);
+  }
+
+  private static String statusText(boolean ok) {
+    return ok ? "True" : "False";
   }
 }
